@@ -1,0 +1,211 @@
+//! The event detector: turns frame probabilities into timed events, per class, as they stream in.
+//!
+//! An event opens when a class's probability reaches its on threshold and closes when it drops
+//! below its off threshold (hysteresis). Events closer than the merge gap are joined, and events
+//! shorter than the minimum duration are dropped. Durations are converted to frames once, here.
+
+use crate::contract::Contract;
+
+/// A detected vocalization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Class index into the model's class names.
+    pub class: usize,
+    /// Start, seconds from the start of the stream.
+    pub onset_s: f64,
+    /// End, seconds from the start of the stream.
+    pub offset_s: f64,
+    /// Highest frame probability inside the event.
+    pub peak: f32,
+    /// Mean frame probability over the event's active frames.
+    pub mean: f32,
+}
+
+/// Event rules for every class, in frames.
+#[derive(Debug, Clone)]
+pub struct EventRules {
+    /// Per-class opening probability.
+    pub on: Vec<f32>,
+    /// Per-class closing probability.
+    pub off: Vec<f32>,
+    /// Shortest event kept, in frames.
+    pub min_frames: usize,
+    /// Largest gap, in frames, across which two events are merged.
+    pub merge_gap_frames: usize,
+    /// Seconds per frame.
+    pub hop_s: f64,
+}
+
+impl EventRules {
+    /// The rules a model's metadata asks for.
+    pub fn from_contract(contract: &Contract) -> Self {
+        let hop_s = contract.hop_seconds();
+        Self {
+            on: contract.on_thresholds.clone(),
+            off: contract.off_thresholds.clone(),
+            min_frames: (contract.min_event_s as f64 / hop_s).round() as usize,
+            merge_gap_frames: (contract.merge_gap_s as f64 / hop_s).round() as usize,
+            hop_s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    peak: f32,
+    sum: f64,
+    active: usize,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Track {
+    open: Option<Run>,
+    closed: Option<Run>,
+}
+
+/// Streaming event detector; feed it frames in order, collect events as they close.
+#[derive(Debug, Clone)]
+pub struct EventDetector {
+    rules: EventRules,
+    tracks: Vec<Track>,
+    frame: usize,
+}
+
+impl EventDetector {
+    /// A detector for `rules.on.len()` classes.
+    pub fn new(rules: EventRules) -> Self {
+        let tracks = vec![Track::default(); rules.on.len()];
+        Self { rules, tracks, frame: 0 }
+    }
+
+    /// Frames consumed so far.
+    pub fn frames(&self) -> usize {
+        self.frame
+    }
+
+    /// Consumes one frame of per-class probabilities; pushes every event that is now final.
+    pub fn push(&mut self, probs: &[f32], out: &mut Vec<Event>) {
+        let f = self.frame;
+        for (class, (&p, track)) in probs.iter().zip(&mut self.tracks).enumerate() {
+            let (on, off) = (self.rules.on[class], self.rules.off[class]);
+            if let Some(run) = track.open.as_mut() {
+                if p < off {
+                    run.end = f;
+                    track.closed = track.open.take();
+                } else {
+                    run.peak = run.peak.max(p);
+                    run.sum += p as f64;
+                    run.active += 1;
+                }
+            } else if p >= on {
+                let mut run = match track.closed.take() {
+                    Some(prev) if f - prev.end <= self.rules.merge_gap_frames => prev,
+                    prev => {
+                        if let Some(prev) = prev {
+                            emit(&self.rules, class, prev, out);
+                        }
+                        Run { start: f, end: f, peak: p, sum: 0.0, active: 0 }
+                    }
+                };
+                run.peak = run.peak.max(p);
+                run.sum += p as f64;
+                run.active += 1;
+                track.open = Some(run);
+            } else if let Some(prev) = track.closed
+                && f - prev.end >= self.rules.merge_gap_frames
+            {
+                emit(&self.rules, class, prev, out);
+                track.closed = None;
+            }
+        }
+        self.frame += 1;
+    }
+
+    /// Ends the stream: closes open events and pushes everything still held back.
+    pub fn finish(&mut self, out: &mut Vec<Event>) {
+        for (class, track) in self.tracks.iter_mut().enumerate() {
+            if let Some(prev) = track.closed.take() {
+                emit(&self.rules, class, prev, out);
+            }
+            if let Some(mut run) = track.open.take() {
+                run.end = self.frame;
+                emit(&self.rules, class, run, out);
+            }
+        }
+    }
+}
+
+fn emit(rules: &EventRules, class: usize, run: Run, out: &mut Vec<Event>) {
+    if run.end - run.start < rules.min_frames.max(1) {
+        return;
+    }
+    out.push(Event {
+        class,
+        onset_s: run.start as f64 * rules.hop_s,
+        offset_s: run.end as f64 * rules.hop_s,
+        peak: run.peak,
+        mean: (run.sum / run.active.max(1) as f64) as f32,
+    });
+}
+
+/// Runs a detector over a whole `[frames, classes]` probability matrix.
+pub fn detect_all(rules: EventRules, probs: &[f32]) -> Vec<Event> {
+    let classes = rules.on.len();
+    let mut detector = EventDetector::new(rules);
+    let mut events = Vec::new();
+    for frame in probs.chunks_exact(classes) {
+        detector.push(frame, &mut events);
+    }
+    detector.finish(&mut events);
+    events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(min_frames: usize, merge_gap_frames: usize) -> EventRules {
+        EventRules { on: vec![0.5], off: vec![0.3], min_frames, merge_gap_frames, hop_s: 0.01 }
+    }
+
+    fn spans(events: &[Event]) -> Vec<(usize, usize)> {
+        events
+            .iter()
+            .map(|e| ((e.onset_s / 0.01).round() as usize, (e.offset_s / 0.01).round() as usize))
+            .collect()
+    }
+
+    #[test]
+    fn hysteresis_keeps_an_event_open_between_thresholds() {
+        let p = [0.1, 0.6, 0.4, 0.35, 0.2, 0.1];
+        assert_eq!(spans(&detect_all(rules(1, 0), &p)), vec![(1, 4)]);
+    }
+
+    #[test]
+    fn short_events_are_dropped_and_gaps_merged() {
+        let p = [0.9, 0.1, 0.9, 0.9, 0.1, 0.1, 0.1, 0.9, 0.9];
+        assert_eq!(spans(&detect_all(rules(2, 0), &p)), vec![(2, 4), (7, 9)]);
+        assert_eq!(spans(&detect_all(rules(1, 1), &p)), vec![(0, 4), (7, 9)]);
+        assert_eq!(spans(&detect_all(rules(1, 3), &p)), vec![(0, 9)]);
+    }
+
+    #[test]
+    fn peak_and_mean_cover_the_active_frames() {
+        let e = detect_all(rules(1, 0), &[0.0, 0.6, 1.0, 0.8, 0.0]);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].peak, 1.0);
+        assert!((e[0].mean - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn classes_are_independent() {
+        let r = EventRules { on: vec![0.5, 0.5], off: vec![0.5, 0.5], min_frames: 1, merge_gap_frames: 0, hop_s: 0.01 };
+        let e = detect_all(r, &[0.9, 0.0, 0.9, 0.9, 0.0, 0.9]);
+        let classes: Vec<usize> = e.iter().map(|e| e.class).collect();
+        assert_eq!(classes, vec![0, 1]);
+        assert_eq!(spans(&e), vec![(0, 2), (1, 3)]);
+    }
+}

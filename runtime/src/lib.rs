@@ -1,0 +1,19 @@
+//! hark: a streaming runtime that listens for animal vocalizations in raw audio.
+//!
+//! Data flow: [`decode`] → [`resample`] → [`session`] (chunks through the [`model`]) →
+//! [`events`] → [`sinks`]. [`eval`] scores events against [`annotations`].
+
+pub mod annotations;
+pub mod contract;
+pub mod decode;
+pub mod eval;
+pub mod events;
+pub mod model;
+pub mod onnx_proto;
+pub mod resample;
+pub mod session;
+pub mod sinks;
+pub mod pipeline;
+
+/// The default model, embedded in the binary: see docs/quality.md for how it was trained.
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");

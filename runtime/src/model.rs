@@ -1,0 +1,128 @@
+//! A loaded contract-1 model: its contract, its state shapes and a tract plan shared by all streams.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use prost::Message;
+use tract_onnx::prelude::*;
+
+use crate::contract::{Contract, ContractError};
+use crate::onnx_proto::{ModelProto, ValueInfoProto, data_type};
+
+/// Why a file is not a runnable contract-1 model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error("cannot read the model file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The bytes are not an ONNX model.
+    #[error("not an ONNX model ({0})")]
+    NotOnnx(String),
+    /// The metadata is missing or wrong.
+    #[error("not a hark streaming model: {0}")]
+    Contract(#[from] ContractError),
+    /// The graph's inputs or outputs do not follow contract 1.
+    #[error("the graph does not follow contract 1: {0}")]
+    Shape(String),
+    /// tract could not load or optimize the graph.
+    #[error("tract cannot run the graph: {0:#}")]
+    Tract(anyhow::Error),
+}
+
+/// A streaming state tensor, fed back from `state_out_<name>` to `state_in_<name>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateShape {
+    /// Name without the `state_in_` / `state_out_` prefix.
+    pub name: String,
+    /// Fixed shape.
+    pub shape: Vec<usize>,
+}
+
+/// An immutable, shareable model; each stream gets its own [`crate::session::Session`].
+#[derive(Debug)]
+pub struct Model {
+    /// What the model says about itself.
+    pub contract: Contract,
+    /// Its streaming state tensors, in input order.
+    pub states: Vec<StateShape>,
+    /// Size of the ONNX file in bytes.
+    pub file_bytes: usize,
+    pub(crate) plan: Arc<TypedSimplePlan>,
+}
+
+fn shape_of(v: &ValueInfoProto) -> Result<Vec<usize>, ModelError> {
+    let tensor = v.r#type.as_ref().and_then(|t| t.tensor_type.as_ref());
+    let Some(tensor) = tensor else {
+        return Err(ModelError::Shape(format!("`{}` is not a tensor", v.name)));
+    };
+    if tensor.elem_type != data_type::FLOAT {
+        return Err(ModelError::Shape(format!("`{}` is not f32", v.name)));
+    }
+    let dims = tensor.shape.as_ref().map(|s| s.dim.as_slice()).unwrap_or_default();
+    dims.iter()
+        .map(|d| match d.dim_value {
+            Some(n) if n > 0 => Ok(n as usize),
+            _ => Err(ModelError::Shape(format!("`{}` has a symbolic or empty dimension; contract 1 needs fixed shapes", v.name))),
+        })
+        .collect()
+}
+
+impl Model {
+    /// Loads a model file.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        Self::from_bytes(&std::fs::read(path)?)
+    }
+
+    /// Loads a model from its ONNX bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let proto = ModelProto::decode(bytes).map_err(|e| ModelError::NotOnnx(e.to_string()))?;
+        let graph = proto.graph.as_ref().ok_or_else(|| ModelError::NotOnnx("the file holds no graph".into()))?;
+        let contract =
+            Contract::from_metadata(proto.metadata_props.iter().map(|e| (e.key.as_str(), e.value.as_str())))?;
+
+        let initializers: std::collections::HashSet<&str> =
+            graph.initializer.iter().map(|t| t.name.as_str()).collect();
+        let inputs: Vec<&ValueInfoProto> =
+            graph.input.iter().filter(|v| !initializers.contains(v.name.as_str())).collect();
+        let expect = |cond: bool, msg: String| if cond { Ok(()) } else { Err(ModelError::Shape(msg)) };
+
+        let audio = inputs.first().ok_or_else(|| ModelError::Shape("the graph has no inputs".into()))?;
+        expect(audio.name == "audio", format!("the first input is `{}`, not `audio`", audio.name))?;
+        let audio_shape = shape_of(audio)?;
+        expect(
+            audio_shape == [1, contract.chunk_samples],
+            format!("`audio` is {audio_shape:?}, but the metadata says chunks of [1, {}]", contract.chunk_samples),
+        )?;
+        let mut states = Vec::new();
+        for v in &inputs[1..] {
+            let name = v.name.strip_prefix("state_in_").ok_or_else(|| {
+                ModelError::Shape(format!("input `{}` is neither `audio` nor `state_in_*`", v.name))
+            })?;
+            states.push(StateShape { name: name.to_string(), shape: shape_of(v)? });
+        }
+
+        let probs = graph.output.first().ok_or_else(|| ModelError::Shape("the graph has no outputs".into()))?;
+        expect(probs.name == "probs", format!("the first output is `{}`, not `probs`", probs.name))?;
+        let probs_shape = shape_of(probs)?;
+        let want = [1, contract.frames_per_chunk, contract.classes.len()];
+        expect(probs_shape == want, format!("`probs` is {probs_shape:?}, but the metadata says {want:?}"))?;
+        expect(
+            graph.output.len() == states.len() + 1,
+            format!("{} state inputs but {} state outputs", states.len(), graph.output.len() - 1),
+        )?;
+        for (state, out) in states.iter().zip(&graph.output[1..]) {
+            let want = format!("state_out_{}", state.name);
+            expect(out.name == want, format!("output `{}` is where `{want}` should be", out.name))?;
+            let shape = shape_of(out)?;
+            expect(shape == state.shape, format!("`{want}` is {shape:?} but its input is {:?}", state.shape))?;
+        }
+
+        let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..]).map_err(ModelError::Tract)?;
+        model = model.with_input_fact(0, f32::fact(audio_shape).into()).map_err(ModelError::Tract)?;
+        for (i, state) in states.iter().enumerate() {
+            model = model.with_input_fact(i + 1, f32::fact(&state.shape).into()).map_err(ModelError::Tract)?;
+        }
+        let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(ModelError::Tract)?;
+        Ok(Self { contract, states, file_bytes: bytes.len(), plan })
+    }
+}

@@ -1,0 +1,8 @@
+//! hark-train: the host side of hark. Annotated audio in, streaming student models out.
+
+pub mod data;
+pub mod export;
+pub mod student;
+pub mod inference;
+pub mod loss;
+pub mod training;

@@ -1,0 +1,6 @@
+//! The streaming student: architecture, presets, burn model, plain weights.
+
+pub mod config;
+pub mod model;
+pub mod presets;
+pub mod weights;

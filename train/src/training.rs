@@ -1,0 +1,245 @@
+//! Supervised training: focal loss on random crops, AdamW with warmup and cosine decay,
+//! validation event F1 on held-out files, checkpoints to resume from.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::prelude::*;
+use hark::eval::{Counts, match_events};
+use hark::events::{EventRules, detect_all};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::data::batch::Cropper;
+use crate::data::recordings::{Recording, load_dir, split_by_file};
+use crate::inference::predict;
+use crate::loss::focal_loss;
+use crate::student::config::StudentConfig;
+use crate::student::model::Student;
+use crate::student::presets::preset;
+
+/// Everything that defines a training run; saved as `config.json` before training starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Folder of annotated audio.
+    pub data: PathBuf,
+    /// Annotation CSV instead of Raven tables next to the audio.
+    pub csv: Option<PathBuf>,
+    /// Architecture preset.
+    pub preset: String,
+    /// Name of class 0 (annotations are pooled into it).
+    pub class_name: String,
+    pub seed: u64,
+    pub steps: u64,
+    pub batch: usize,
+    /// Crop length in chunks.
+    pub crop_chunks: usize,
+    pub lr: f64,
+    pub warmup: u64,
+    pub weight_decay: f32,
+    /// Share of files held out for validation.
+    pub val_fraction: f64,
+    pub eval_every: u64,
+    pub focal_alpha: f32,
+    pub focal_gamma: f32,
+    /// Event rules written into the exported model and used for validation F1.
+    pub on_threshold: f32,
+    pub off_threshold: f32,
+    pub min_event_s: f32,
+    pub merge_gap_s: f32,
+    /// The command line that started the run.
+    pub command: String,
+}
+
+/// What a checkpoint remembers besides weights and optimizer state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub step: u64,
+    pub best_f1: f64,
+    pub best_step: u64,
+}
+
+/// One line of `metrics.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub step: u64,
+    pub loss: f64,
+    pub f1: f64,
+    pub precision: f64,
+    pub recall: f64,
+}
+
+/// The files a run writes into its folder.
+pub struct RunFiles {
+    pub dir: PathBuf,
+}
+
+impl RunFiles {
+    pub fn config(&self) -> PathBuf {
+        self.dir.join("config.json")
+    }
+    pub fn student(&self) -> PathBuf {
+        self.dir.join("student.json")
+    }
+    pub fn checkpoint(&self) -> PathBuf {
+        self.dir.join("checkpoint")
+    }
+    /// Best weights by validation F1 (burn adds `.bpk`).
+    pub fn best(&self) -> PathBuf {
+        self.dir.join("best")
+    }
+    pub fn metrics(&self) -> PathBuf {
+        self.dir.join("metrics.jsonl")
+    }
+}
+
+/// Learning rate at `step`: linear warmup, then cosine decay to zero.
+pub fn learning_rate(cfg: &TrainConfig, step: u64) -> f64 {
+    if step < cfg.warmup {
+        return cfg.lr * (step + 1) as f64 / cfg.warmup as f64;
+    }
+    let t = (step - cfg.warmup) as f64 / (cfg.steps - cfg.warmup).max(1) as f64;
+    cfg.lr * 0.5 * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos())
+}
+
+/// The event rules a run validates with and exports.
+pub fn event_rules(cfg: &TrainConfig, student: &StudentConfig) -> EventRules {
+    let hop_s = student.hop_samples() as f64 / student.sample_rate as f64;
+    EventRules {
+        on: vec![cfg.on_threshold; student.classes.len()],
+        off: vec![cfg.off_threshold; student.classes.len()],
+        min_frames: (cfg.min_event_s as f64 / hop_s).round() as usize,
+        merge_gap_frames: (cfg.merge_gap_s as f64 / hop_s).round() as usize,
+        hop_s,
+    }
+}
+
+/// Event counts (class 0 against all annotations) of `model` on `recordings`.
+pub fn validate(model: &Student, recordings: &[Recording], rules: &EventRules, device: &Device) -> Counts {
+    let mut counts = Counts::default();
+    for r in recordings {
+        let probs = predict(model, &r.audio, device);
+        let events = detect_all(rules.clone(), &probs);
+        let predicted: Vec<(f64, f64)> = events.iter().filter(|e| e.class == 0).map(|e| (e.onset_s, e.offset_s)).collect();
+        let reference: Vec<(f64, f64)> = r.events.iter().map(|e| (e.onset_s, e.offset_s)).collect();
+        counts += match_events(&reference, &predicted, 0.3);
+    }
+    counts
+}
+
+/// Trains (or resumes) the run in `dir`; returns the best validation F1.
+pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, show_progress: bool) -> Result<Progress> {
+    let files = RunFiles { dir: dir.to_path_buf() };
+    let student_cfg = preset(&cfg.preset, vec![cfg.class_name.clone()])?;
+    let device = Device::flex().autodiff();
+    let plain = Device::flex();
+    device.seed(cfg.seed);
+
+    let recordings = load_dir(&cfg.data, cfg.csv.as_deref(), student_cfg.sample_rate)?;
+    let (train_set, val_set) = split_by_file(recordings, cfg.val_fraction);
+    anyhow::ensure!(!train_set.is_empty(), "no training files left after the validation split");
+
+    let mut model = student_cfg.init(&device);
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(cfg.weight_decay)
+        .with_epsilon(1e-8)
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let mut progress = Progress::default();
+    if resume && files.checkpoint().join("progress.json").exists() {
+        let ck = files.checkpoint();
+        model = model.try_load_file(ck.join("model")).context("loading the checkpoint's weights")?;
+        optim = optim.load(ck.join("optim")).context("loading the checkpoint's optimizer state")?;
+        progress = serde_json::from_slice(&std::fs::read(ck.join("progress.json"))?)?;
+        eprintln!("resuming at step {} (best F1 {:.4} at step {})", progress.step, progress.best_f1, progress.best_step);
+    } else {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let _ = std::fs::remove_file(files.metrics());
+        std::fs::write(files.config(), serde_json::to_string_pretty(cfg)?)?;
+        std::fs::write(files.student(), serde_json::to_string_pretty(&student_cfg)?)?;
+        let split = serde_json::json!({
+            "train": train_set.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            "validation": val_set.iter().map(|r| &r.name).collect::<Vec<_>>(),
+        });
+        std::fs::write(dir.join("split.json"), serde_json::to_string_pretty(&split)?)?;
+    }
+
+    let crop_frames = cfg.crop_chunks * student_cfg.chunk_frames;
+    let cropper = Cropper::new(&train_set, student_cfg.sample_rate, student_cfg.hop_samples(), crop_frames, cfg.seed);
+    let rules = event_rules(cfg, &student_cfg);
+    let bar = if show_progress { ProgressBar::new(cfg.steps) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, {msg} (eta {eta})")?);
+    bar.set_position(progress.step);
+    let mut loss_sum = 0.0;
+    let mut loss_n = 0u64;
+    let mut last_f1 = f64::NAN;
+    while progress.step < cfg.steps {
+        let step = progress.step;
+        let batch = cropper.batch(step, cfg.batch);
+        let samples = batch.audio.len() / batch.batch;
+        let audio = Tensor::<2>::from_data(TensorData::new(batch.audio, [batch.batch, samples]), &device);
+        let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [batch.batch, crop_frames]), &device);
+        let logits = model.forward(audio); // [b, t, classes]
+        let [b, t, _] = logits.dims();
+        let logits = logits.narrow(2, 0, 1).reshape([b, t]);
+        let loss = focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma);
+        let loss_value: f32 = loss.clone().into_scalar::<f32>();
+        anyhow::ensure!(loss_value.is_finite(), "the loss became {loss_value} at step {step}");
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(learning_rate(cfg, step), model, grads);
+        loss_sum += loss_value as f64;
+        loss_n += 1;
+        progress.step += 1;
+        bar.inc(1);
+        bar.set_message(format!("loss {:.4}, val F1 {last_f1:.3}", loss_sum / loss_n as f64));
+
+        if progress.step % cfg.eval_every == 0 || progress.step == cfg.steps {
+            let eval_model = model.valid();
+            let counts = validate(&eval_model, &val_set, &rules, &plain);
+            last_f1 = counts.f1();
+            let record = Evaluation {
+                step: progress.step,
+                loss: loss_sum / loss_n as f64,
+                f1: last_f1,
+                precision: counts.precision(),
+                recall: counts.recall(),
+            };
+            (loss_sum, loss_n) = (0.0, 0);
+            let mut log = std::fs::OpenOptions::new().create(true).append(true).open(files.metrics())?;
+            writeln!(log, "{}", serde_json::to_string(&record)?)?;
+            if last_f1 > progress.best_f1 || progress.best_step == 0 {
+                progress.best_f1 = last_f1;
+                progress.best_step = progress.step;
+                eval_model.save_file(files.best()).context("saving the best weights")?;
+            }
+            let ck = files.checkpoint();
+            std::fs::create_dir_all(&ck)?;
+            model.clone().save_file(ck.join("model")).context("saving the checkpoint")?;
+            optim.save(ck.join("optim")).context("saving the optimizer state")?;
+            hark::sinks::write_atomic(&ck.join("progress.json"), serde_json::to_string(&progress)?.as_bytes())?;
+            bar.println(format!(
+                "step {}: loss {:.4}, validation F1 {:.4} (P {:.3}, R {:.3})",
+                record.step, record.loss, record.f1, record.precision, record.recall
+            ));
+        }
+    }
+    bar.finish();
+    Ok(progress)
+}
+
+/// Loads a run's best weights for inference.
+pub fn load_best(dir: &Path, device: &Device) -> Result<(TrainConfig, Student)> {
+    let files = RunFiles { dir: dir.to_path_buf() };
+    let read = |p: PathBuf| std::fs::read(&p).with_context(|| format!("reading {}", p.display()));
+    let cfg: TrainConfig = serde_json::from_slice(&read(files.config())?)?;
+    let student_cfg: StudentConfig = serde_json::from_slice(&read(files.student())?)?;
+    let model = student_cfg
+        .init(device)
+        .try_load_file(files.best())
+        .with_context(|| format!("loading {}.bpk", files.best().display()))?;
+    Ok((cfg, model))
+}
