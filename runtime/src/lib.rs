@@ -4,6 +4,7 @@
 //! [`events`] → [`sinks`]. [`eval`] scores events against [`annotations`].
 
 pub mod annotations;
+pub mod bench;
 pub mod contract;
 pub mod decode;
 pub mod eval;

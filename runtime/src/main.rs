@@ -37,6 +37,14 @@ enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// Measure streaming speed on one thread (use a release build), against the core's GEMM peak.
+    Bench {
+        /// Model file (default: the embedded default model).
+        model: Option<PathBuf>,
+        /// Seconds of audio to stream.
+        #[arg(long, default_value_t = 600.0)]
+        seconds: f64,
+    },
 }
 
 fn load_model(path: Option<&Path>) -> Result<Model> {
@@ -91,11 +99,41 @@ fn detect(file: &Path, model: Option<&Path>, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+fn bench(path: Option<&Path>, seconds: f64) -> Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("hark: warning: this is a debug build; measure with `cargo run --release -p hark -- bench`");
+    }
+    let model = Arc::new(load_model(path)?);
+    let macs = model.contract.macs_per_second as f64;
+    // Alternate model and GEMM runs so both see the same machine state.
+    let (mut best_rtf, mut best_gemm) = (f64::INFINITY, 0.0f64);
+    let mut report = None;
+    for _ in 0..3 {
+        let r = hark::bench::stream(&model, seconds / 3.0)?;
+        best_gemm = best_gemm.max(hark::bench::gemm_peak(512, 5)?);
+        if r.rtf() < best_rtf {
+            best_rtf = r.rtf();
+            report = Some(r);
+        }
+    }
+    let r = report.context("no runs")?;
+    let achieved = macs / r.rtf();
+    println!("audio streamed       {:.0} s in {:.2} s (best of 3 runs)", r.audio_s, r.wall_s);
+    println!("real-time factor     {:.5} ({:.0}x real time)", r.rtf(), 1.0 / r.rtf());
+    println!("chunk latency        p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms", r.chunk_ms.0, r.chunk_ms.1, r.chunk_ms.2);
+    println!("model cost           {:.1} MMAC per audio second", macs / 1e6);
+    println!("achieved             {:.2} GMAC/s", achieved / 1e9);
+    println!("f32 GEMM peak        {:.2} GMAC/s (512x512x512 in tract, one thread)", best_gemm / 1e9);
+    println!("efficiency           {:.1} % of peak", 100.0 * achieved / best_gemm);
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Info { model } => info(model.as_deref()),
         Command::Detect { file, model, out } => detect(file, model.as_deref(), out.as_deref()),
+        Command::Bench { model, seconds } => bench(model.as_deref(), *seconds),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

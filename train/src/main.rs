@@ -126,7 +126,7 @@ fn run(cli: Cli) -> Result<()> {
                 merge_gap_s: a.merge_gap,
                 command,
             };
-            let progress = train(&cfg, &a.out, a.resume, true)?;
+            let progress = train(&cfg, &a.out, a.resume, None, true)?;
             println!("best validation F1 {:.4} at step {}; weights in {}", progress.best_f1, progress.best_step, a.out.join("best.bpk").display());
         }
         Command::Export { run, out } => {

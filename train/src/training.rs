@@ -131,8 +131,9 @@ pub fn validate(model: &Student, recordings: &[Recording], rules: &EventRules, d
     counts
 }
 
-/// Trains (or resumes) the run in `dir`; returns the best validation F1.
-pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, show_progress: bool) -> Result<Progress> {
+/// Trains (or resumes) the run in `dir` up to `cfg.steps`, or stops early after step `stop_at`
+/// (with a checkpoint, as if interrupted); returns the progress.
+pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, show_progress: bool) -> Result<Progress> {
     let files = RunFiles { dir: dir.to_path_buf() };
     let student_cfg = preset(&cfg.preset, vec![cfg.class_name.clone()])?;
     let device = Device::flex().autodiff();
@@ -177,7 +178,8 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, show_progress: bool) -
     let mut loss_sum = 0.0;
     let mut loss_n = 0u64;
     let mut last_f1 = f64::NAN;
-    while progress.step < cfg.steps {
+    let last = stop_at.unwrap_or(cfg.steps).min(cfg.steps);
+    while progress.step < last {
         let step = progress.step;
         let batch = cropper.batch(step, cfg.batch);
         let samples = batch.audio.len() / batch.batch;
@@ -197,7 +199,7 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, show_progress: bool) -
         bar.inc(1);
         bar.set_message(format!("loss {:.4}, val F1 {last_f1:.3}", loss_sum / loss_n as f64));
 
-        if progress.step % cfg.eval_every == 0 || progress.step == cfg.steps {
+        if progress.step % cfg.eval_every == 0 || progress.step == last {
             let eval_model = model.valid();
             let counts = validate(&eval_model, &val_set, &rules, &plain);
             last_f1 = counts.f1();
@@ -221,10 +223,12 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, show_progress: bool) -
             model.clone().save_file(ck.join("model")).context("saving the checkpoint")?;
             optim.save(ck.join("optim")).context("saving the optimizer state")?;
             hark::sinks::write_atomic(&ck.join("progress.json"), serde_json::to_string(&progress)?.as_bytes())?;
-            bar.println(format!(
+            let line = format!(
                 "step {}: loss {:.4}, validation F1 {:.4} (P {:.3}, R {:.3})",
                 record.step, record.loss, record.f1, record.precision, record.recall
-            ));
+            );
+            // Logs keep the validation history when the bar is not drawn (no terminal).
+            if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
         }
     }
     bar.finish();

@@ -96,7 +96,7 @@ impl StudentConfig {
         let conv: usize = (0..self.conv.len())
             .map(|i| {
                 let c = self.conv[i];
-                c.channels * self.conv_in(i) * c.kernel + c.channels + 2 * c.channels
+                c.channels * self.conv_in(i) * c.kernel + if i > 0 { c.channels } else { 0 } + 2 * c.channels
             })
             .sum();
         let layer = 2 * 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * self.ffn + self.ffn) + (self.ffn * d + d);

@@ -55,7 +55,12 @@ impl StudentConfig {
             .iter()
             .enumerate()
             .map(|(i, c)| ConvBlock {
-                conv: Conv1dConfig::new(self.conv_in(i), c.channels, c.kernel).with_stride(c.stride).init(device),
+                // The first layer has no bias, so its per-frame norm sees only the filtered signal:
+                // quiet recordings are not drowned by a constant offset, and gain drops out.
+                conv: Conv1dConfig::new(self.conv_in(i), c.channels, c.kernel)
+                    .with_stride(c.stride)
+                    .with_bias(i > 0)
+                    .init(device),
                 norm: norm(c.channels, device),
                 tail: c.tail(),
             })

@@ -1,0 +1,117 @@
+//! `hark bench`: how fast a model streams on one thread, and how that compares with the core's
+//! f32 matrix-multiply peak measured the same way, through tract.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use prost::Message;
+use tract_onnx::prelude::*;
+
+use crate::model::Model;
+use crate::onnx_proto::{
+    Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TensorTypeProto, TypeProto,
+    ValueInfoProto, data_type,
+};
+use crate::session::Session;
+
+/// What one streaming run measured.
+#[derive(Debug, Clone)]
+pub struct StreamReport {
+    /// Seconds of audio streamed.
+    pub audio_s: f64,
+    /// Wall seconds spent in the model.
+    pub wall_s: f64,
+    /// Per-chunk latency percentiles, milliseconds: p50, p99, max.
+    pub chunk_ms: (f64, f64, f64),
+}
+
+impl StreamReport {
+    /// Real-time factor: wall time per audio time (lower is faster).
+    pub fn rtf(&self) -> f64 {
+        self.wall_s / self.audio_s
+    }
+}
+
+/// Streams `seconds` of deterministic noise-and-tone audio through `model`, one chunk per call.
+pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
+    let c = &model.contract;
+    let chunks = (seconds * c.sample_rate as f64 / c.chunk_samples as f64).ceil() as usize;
+    let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+    let mut state = 0x2545_f491u32;
+    let mut probs = Vec::new();
+    let mut times = Vec::with_capacity(chunks);
+    let mut chunk = vec![0.0f32; c.chunk_samples];
+    let mut t = 0usize;
+    for _ in 0..chunks {
+        for v in chunk.iter_mut() {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.02;
+            *v = noise + 0.1 * (t as f32 * 0.55).sin() * ((t / 4000) % 2) as f32;
+            t += 1;
+        }
+        let start = Instant::now();
+        probs.clear();
+        session.push(&chunk, &mut probs).map_err(|e| anyhow!("{e:#}"))?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let wall_s = times.iter().sum();
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| 1e3 * times[((times.len() - 1) as f64 * p).round() as usize];
+    Ok(StreamReport {
+        audio_s: (chunks * c.chunk_samples) as f64 / c.sample_rate as f64,
+        wall_s,
+        chunk_ms: (pct(0.5), pct(0.99), pct(1.0)),
+    })
+}
+
+fn tensor_info(name: &str, shape: &[usize]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TensorTypeProto {
+                elem_type: data_type::FLOAT,
+                shape: Some(TensorShapeProto {
+                    dim: shape.iter().map(|&d| Dimension { dim_value: Some(d as i64) }).collect(),
+                }),
+            }),
+        }),
+    }
+}
+
+/// f32 multiply-accumulates per second of one `n x n x n` matrix product in tract, best of `reps`.
+pub fn gemm_peak(n: usize, reps: usize) -> Result<f64> {
+    let graph = GraphProto {
+        node: vec![NodeProto {
+            input: vec!["a".into(), "b".into()],
+            output: vec!["c".into()],
+            name: "matmul".into(),
+            op_type: "MatMul".into(),
+            attribute: vec![],
+        }],
+        name: "gemm".into(),
+        initializer: vec![],
+        input: vec![tensor_info("a", &[n, n]), tensor_info("b", &[n, n])],
+        output: vec![tensor_info("c", &[n, n])],
+    };
+    let proto = ModelProto {
+        ir_version: 10,
+        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+        graph: Some(graph),
+        ..Default::default()
+    };
+    let plan = tract_onnx::onnx()
+        .model_for_read(&mut proto.encode_to_vec().as_slice())?
+        .into_optimized()?
+        .into_runnable()?;
+    let a = Tensor::from_shape(&[n, n], &vec![0.5f32; n * n])?.into_tvalue();
+    let mut best = f64::INFINITY;
+    for _ in 0..reps {
+        let start = Instant::now();
+        plan.run(tvec![a.clone(), a.clone()])?;
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    Ok((n * n * n) as f64 / best)
+}
