@@ -19,14 +19,21 @@ pub struct Annotation {
 /// Reads a Raven selection table. Raven writes one row per view (waveform and spectrogram) of a
 /// selection; each selection is kept once.
 pub fn read_raven(path: &Path) -> Result<Vec<Annotation>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse_raven(&text).with_context(|| format!("{} is not a readable Raven selection table", path.display()))
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_raven(&text)
+        .with_context(|| format!("{} is not a readable Raven selection table", path.display()))
 }
 
 /// Parses the text of a Raven selection table.
 pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else { return Ok(Vec::new()) };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok(Vec::new());
+    };
     let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
     let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
     let (Some(begin), Some(end)) = (find("Begin Time (s)"), find("End Time (s)")) else {
@@ -48,14 +55,23 @@ pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
             raw.parse::<f64>()
                 .ok()
                 .filter(|t| t.is_finite() && *t >= 0.0)
-                .with_context(|| format!("line {}: {what} `{raw}` is not a time in seconds", number + 1))
+                .with_context(|| {
+                    format!(
+                        "line {}: {what} `{raw}` is not a time in seconds",
+                        number + 1
+                    )
+                })
         };
         let (onset_s, offset_s) = (time(begin, "begin time")?, time(end, "end time")?);
         if offset_s < onset_s {
             bail!("line {}: the selection ends before it begins", number + 1);
         }
         let label = label.and_then(|i| fields.get(i)).unwrap_or(&"").to_string();
-        out.push(Annotation { onset_s, offset_s, label });
+        out.push(Annotation {
+            onset_s,
+            offset_s,
+            label,
+        });
     }
     out.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
     Ok(out)
@@ -64,17 +80,24 @@ pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
 /// Reads an annotation CSV (`file,onset_s,offset_s,low_hz,high_hz,label`, with a header), grouped
 /// by the `file` column.
 pub fn read_csv(path: &Path) -> Result<BTreeMap<String, Vec<Annotation>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse_csv(&text).with_context(|| format!("{} is not a readable annotation CSV", path.display()))
 }
 
 /// Parses the text of an annotation CSV.
 pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else { return Ok(BTreeMap::new()) };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok(BTreeMap::new());
+    };
     let columns: Vec<&str> = header.split(',').map(str::trim).collect();
     let find = |name: &str| columns.iter().position(|c| *c == name);
-    let (Some(file), Some(onset), Some(offset)) = (find("file"), find("onset_s"), find("offset_s")) else {
+    let (Some(file), Some(onset), Some(offset)) = (find("file"), find("onset_s"), find("offset_s"))
+    else {
         bail!("the header must name `file`, `onset_s` and `offset_s` columns");
     };
     let label = find("label");
@@ -94,7 +117,11 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
         }
         let name = fields.get(file).copied().unwrap_or("").to_string();
         let label = label.and_then(|i| fields.get(i)).unwrap_or(&"").to_string();
-        out.entry(name).or_default().push(Annotation { onset_s, offset_s, label });
+        out.entry(name).or_default().push(Annotation {
+            onset_s,
+            offset_s,
+            label,
+        });
     }
     for list in out.values_mut() {
         list.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
@@ -114,7 +141,14 @@ mod tests {
                     2\tSpectrogram 1\t1\t0.2\t0.4\tB\n";
         let a = parse_raven(text).unwrap();
         assert_eq!(a.len(), 2);
-        assert_eq!(a[0], Annotation { onset_s: 0.2, offset_s: 0.4, label: "B".into() });
+        assert_eq!(
+            a[0],
+            Annotation {
+                onset_s: 0.2,
+                offset_s: 0.4,
+                label: "B".into()
+            }
+        );
     }
 
     #[test]

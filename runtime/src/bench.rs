@@ -10,8 +10,8 @@ use tract_onnx::prelude::*;
 
 use crate::model::Model;
 use crate::onnx_proto::{
-    Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TensorTypeProto, TypeProto,
-    ValueInfoProto, data_type,
+    Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto,
+    TensorTypeProto, TypeProto, ValueInfoProto, data_type,
 };
 use crate::session::Session;
 
@@ -54,7 +54,9 @@ pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
         }
         let start = Instant::now();
         probs.clear();
-        session.push(&chunk, &mut probs).map_err(|e| anyhow!("{e:#}"))?;
+        session
+            .push(&chunk, &mut probs)
+            .map_err(|e| anyhow!("{e:#}"))?;
         times.push(start.elapsed().as_secs_f64());
     }
     let wall_s = times.iter().sum();
@@ -74,7 +76,12 @@ fn tensor_info(name: &str, shape: &[usize]) -> ValueInfoProto {
             tensor_type: Some(TensorTypeProto {
                 elem_type: data_type::FLOAT,
                 shape: Some(TensorShapeProto {
-                    dim: shape.iter().map(|&d| Dimension { dim_value: Some(d as i64) }).collect(),
+                    dim: shape
+                        .iter()
+                        .map(|&d| Dimension {
+                            dim_value: Some(d as i64),
+                        })
+                        .collect(),
                 }),
             }),
         }),
@@ -98,7 +105,10 @@ pub fn gemm_peak(n: usize, reps: usize) -> Result<f64> {
     };
     let proto = ModelProto {
         ir_version: 10,
-        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
         graph: Some(graph),
         ..Default::default()
     };

@@ -93,7 +93,11 @@ impl Contract {
         .into_iter()
         .map(|(k, v)| (format!("{PREFIX}{k}"), v))
         .collect::<Vec<_>>();
-        entries.extend(self.provenance.iter().map(|(k, v)| (format!("{PROVENANCE}{k}"), v.clone())));
+        entries.extend(
+            self.provenance
+                .iter()
+                .map(|(k, v)| (format!("{PROVENANCE}{k}"), v.clone())),
+        );
         entries
     }
 
@@ -113,7 +117,10 @@ impl Contract {
                 value: value.to_string(),
             })
         }
-        fn parse_json<T: serde::de::DeserializeOwned>(key: &str, value: &str) -> Result<T, ContractError> {
+        fn parse_json<T: serde::de::DeserializeOwned>(
+            key: &str,
+            value: &str,
+        ) -> Result<T, ContractError> {
             serde_json::from_str(value).map_err(|_| ContractError::Unreadable {
                 key: format!("{PREFIX}{key}"),
                 value: value.to_string(),
@@ -138,11 +145,20 @@ impl Contract {
             merge_gap_s: parse("merge_gap_s", get("merge_gap_s")?)?,
             quantization: get("quantization")?.to_string(),
             preset: map.get("hark.preset").unwrap_or(&"").to_string(),
-            parameters: map.get("hark.parameters").and_then(|v| v.parse().ok()).unwrap_or(0),
-            macs_per_second: map.get("hark.macs_per_second").and_then(|v| v.parse().ok()).unwrap_or(0),
+            parameters: map
+                .get("hark.parameters")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            macs_per_second: map
+                .get("hark.macs_per_second")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
             provenance: map
                 .iter()
-                .filter_map(|(k, v)| k.strip_prefix(PROVENANCE).map(|k| (k.to_string(), v.to_string())))
+                .filter_map(|(k, v)| {
+                    k.strip_prefix(PROVENANCE)
+                        .map(|k| (k.to_string(), v.to_string()))
+                })
                 .collect(),
         };
         contract.check()?;
@@ -176,7 +192,12 @@ impl Contract {
                 return fail(format!("{name} thresholds must lie in [0, 1]"));
             }
         }
-        if self.on_thresholds.iter().zip(&self.off_thresholds).any(|(on, off)| off > on) {
+        if self
+            .on_thresholds
+            .iter()
+            .zip(&self.off_thresholds)
+            .any(|(on, off)| off > on)
+        {
             return fail("an off threshold is above its on threshold".into());
         }
         if !(self.min_event_s >= 0.0 && self.merge_gap_s >= 0.0) {
@@ -214,7 +235,8 @@ mod tests {
     fn metadata_round_trips() {
         let c = example();
         let meta = c.to_metadata();
-        let back = Contract::from_metadata(meta.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        let back =
+            Contract::from_metadata(meta.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
         assert_eq!(back, c);
     }
 
@@ -223,7 +245,8 @@ mod tests {
         let mut c = example();
         c.chunk_samples = 2000;
         let meta = c.to_metadata();
-        let err = Contract::from_metadata(meta.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
+        let err = Contract::from_metadata(meta.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap_err();
         assert!(err.to_string().contains("not 16 frames"), "{err}");
     }
 

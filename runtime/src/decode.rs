@@ -32,7 +32,11 @@ pub struct AudioInfo {
 
 /// Decodes `path`, handing mono blocks of samples to `sink` as they are decoded, so memory stays
 /// bounded for long files. Non-finite samples are replaced by zero and counted; the count is returned.
-pub fn decode(path: &Path, choice: ChannelChoice, mut sink: impl FnMut(&AudioInfo, &[f32]) -> Result<()>) -> Result<(AudioInfo, u64)> {
+pub fn decode(
+    path: &Path,
+    choice: ChannelChoice,
+    mut sink: impl FnMut(&AudioInfo, &[f32]) -> Result<()>,
+) -> Result<(AudioInfo, u64)> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
@@ -40,9 +44,16 @@ pub fn decode(path: &Path, choice: ChannelChoice, mut sink: impl FnMut(&AudioInf
         hint.with_extension(ext);
     }
     let mut format = symphonia::default::get_probe()
-        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
+        .probe(
+            &hint,
+            stream,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
         .map_err(|e| anyhow!("not a readable audio file ({e})"))?;
-    let track = format.default_track(TrackType::Audio).ok_or_else(|| anyhow!("the file has no audio track"))?;
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| anyhow!("the file has no audio track"))?;
     let track_id = track.id;
     let params = track
         .codec_params
@@ -50,14 +61,28 @@ pub fn decode(path: &Path, choice: ChannelChoice, mut sink: impl FnMut(&AudioInf
         .and_then(|p| p.audio())
         .ok_or_else(|| anyhow!("the audio track has no codec parameters"))?
         .clone();
-    let sample_rate = params.sample_rate.filter(|r| *r > 0).ok_or_else(|| anyhow!("the sample rate is unknown"))?;
-    let channels = params.channels.as_ref().map(|c| c.count()).filter(|c| *c > 0).ok_or_else(|| anyhow!("the channel count is unknown"))?;
+    let sample_rate = params
+        .sample_rate
+        .filter(|r| *r > 0)
+        .ok_or_else(|| anyhow!("the sample rate is unknown"))?;
+    let channels = params
+        .channels
+        .as_ref()
+        .map(|c| c.count())
+        .filter(|c| *c > 0)
+        .ok_or_else(|| anyhow!("the channel count is unknown"))?;
     if let ChannelChoice::Only(c) = choice
         && c >= channels
     {
-        bail!("channel {} was asked for, but the file has {channels} channel(s)", c + 1);
+        bail!(
+            "channel {} was asked for, but the file has {channels} channel(s)",
+            c + 1
+        );
     }
-    let info = AudioInfo { sample_rate, channels };
+    let info = AudioInfo {
+        sample_rate,
+        channels,
+    };
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| anyhow!("unsupported audio encoding ({e})"))?;
@@ -68,13 +93,17 @@ pub fn decode(path: &Path, choice: ChannelChoice, mut sink: impl FnMut(&AudioInf
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break,
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break;
+            }
             Err(e) => bail!("the file is corrupt ({e})"),
         };
         if packet.track_id != track_id {
             continue;
         }
-        let audio = decoder.decode(&packet).map_err(|e| anyhow!("the audio data is corrupt ({e})"))?;
+        let audio = decoder
+            .decode(&packet)
+            .map_err(|e| anyhow!("the audio data is corrupt ({e})"))?;
         audio.copy_to_vec_interleaved(&mut interleaved);
         mono.clear();
         mono.extend(interleaved.chunks_exact(channels).map(|frame| {

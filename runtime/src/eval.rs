@@ -24,7 +24,11 @@ impl Counts {
     /// F1 = TP / (TP + (FP + FN) / 2); 1 when both sides are empty.
     pub fn f1(&self) -> f64 {
         let denom = self.tp as f64 + (self.fp + self.fn_) as f64 / 2.0;
-        if denom == 0.0 { 1.0 } else { self.tp as f64 / denom }
+        if denom == 0.0 {
+            1.0
+        } else {
+            self.tp as f64 / denom
+        }
     }
 }
 
@@ -50,12 +54,20 @@ pub fn iou(a: (f64, f64), b: (f64, f64)) -> f64 {
 /// Matches one file's predictions against its references; `(onset, offset)` pairs in seconds.
 pub fn match_events(reference: &[(f64, f64)], predicted: &[(f64, f64)], min_iou: f64) -> Counts {
     let pairs = matching(reference, predicted, min_iou);
-    Counts { tp: pairs.len(), fp: predicted.len() - pairs.len(), fn_: reference.len() - pairs.len() }
+    Counts {
+        tp: pairs.len(),
+        fp: predicted.len() - pairs.len(),
+        fn_: reference.len() - pairs.len(),
+    }
 }
 
 /// A maximum bipartite matching (Kuhn's augmenting paths) between reference and predicted events
 /// whose IoU exceeds `min_iou`; returns `(reference index, predicted index)` pairs.
-pub fn matching(reference: &[(f64, f64)], predicted: &[(f64, f64)], min_iou: f64) -> Vec<(usize, usize)> {
+pub fn matching(
+    reference: &[(f64, f64)],
+    predicted: &[(f64, f64)],
+    min_iou: f64,
+) -> Vec<(usize, usize)> {
     // Candidate edges: events are short, so only overlapping ones can match; sort to find them fast.
     let mut order: Vec<usize> = (0..predicted.len()).collect();
     order.sort_by(|&a, &b| predicted[a].0.total_cmp(&predicted[b].0));
@@ -78,7 +90,11 @@ pub fn matching(reference: &[(f64, f64)], predicted: &[(f64, f64)], min_iou: f64
         let mut seen = vec![false; predicted.len()];
         augment(r, &edges, &mut owner, &mut seen);
     }
-    owner.iter().enumerate().filter_map(|(p, r)| r.map(|r| (r, p))).collect()
+    owner
+        .iter()
+        .enumerate()
+        .filter_map(|(p, r)| r.map(|r| (r, p)))
+        .collect()
 }
 
 fn augment(r: usize, edges: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
@@ -111,7 +127,14 @@ mod tests {
         let reference = [(0.0, 1.0), (0.9, 1.6)];
         let predicted = [(0.4, 1.5), (0.5, 1.0)];
         let counts = match_events(&reference, &predicted, 0.3);
-        assert_eq!(counts, Counts { tp: 2, fp: 0, fn_: 0 });
+        assert_eq!(
+            counts,
+            Counts {
+                tp: 2,
+                fp: 0,
+                fn_: 0
+            }
+        );
     }
 
     #[test]
@@ -119,7 +142,14 @@ mod tests {
         let reference = [(0.0, 0.1), (1.0, 1.1), (2.0, 2.1)];
         let predicted = [(0.0, 0.1), (1.02, 1.12), (5.0, 5.1)];
         let c = match_events(&reference, &predicted, 0.3);
-        assert_eq!(c, Counts { tp: 2, fp: 1, fn_: 1 });
+        assert_eq!(
+            c,
+            Counts {
+                tp: 2,
+                fp: 1,
+                fn_: 1
+            }
+        );
         assert!((c.f1() - 2.0 / 3.0).abs() < 1e-12);
     }
 }

@@ -77,7 +77,11 @@ impl EventDetector {
     /// A detector for `rules.on.len()` classes.
     pub fn new(rules: EventRules) -> Self {
         let tracks = vec![Track::default(); rules.on.len()];
-        Self { rules, tracks, frame: 0 }
+        Self {
+            rules,
+            tracks,
+            frame: 0,
+        }
     }
 
     /// Frames consumed so far.
@@ -106,7 +110,13 @@ impl EventDetector {
                         if let Some(prev) = prev {
                             emit(&self.rules, class, prev, out);
                         }
-                        Run { start: f, end: f, peak: p, sum: 0.0, active: 0 }
+                        Run {
+                            start: f,
+                            end: f,
+                            peak: p,
+                            sum: 0.0,
+                            active: 0,
+                        }
                     }
                 };
                 run.peak = run.peak.max(p);
@@ -168,13 +178,24 @@ mod tests {
     use super::*;
 
     fn rules(min_frames: usize, merge_gap_frames: usize) -> EventRules {
-        EventRules { on: vec![0.5], off: vec![0.3], min_frames, merge_gap_frames, hop_s: 0.01 }
+        EventRules {
+            on: vec![0.5],
+            off: vec![0.3],
+            min_frames,
+            merge_gap_frames,
+            hop_s: 0.01,
+        }
     }
 
     fn spans(events: &[Event]) -> Vec<(usize, usize)> {
         events
             .iter()
-            .map(|e| ((e.onset_s / 0.01).round() as usize, (e.offset_s / 0.01).round() as usize))
+            .map(|e| {
+                (
+                    (e.onset_s / 0.01).round() as usize,
+                    (e.offset_s / 0.01).round() as usize,
+                )
+            })
             .collect()
     }
 
@@ -202,7 +223,13 @@ mod tests {
 
     #[test]
     fn classes_are_independent() {
-        let r = EventRules { on: vec![0.5, 0.5], off: vec![0.5, 0.5], min_frames: 1, merge_gap_frames: 0, hop_s: 0.01 };
+        let r = EventRules {
+            on: vec![0.5, 0.5],
+            off: vec![0.5, 0.5],
+            min_frames: 1,
+            merge_gap_frames: 0,
+            hop_s: 0.01,
+        };
         let e = detect_all(r, &[0.9, 0.0, 0.9, 0.9, 0.0, 0.9]);
         let classes: Vec<usize> = e.iter().map(|e| e.class).collect();
         assert_eq!(classes, vec![0, 1]);

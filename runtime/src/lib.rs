@@ -11,10 +11,10 @@ pub mod eval;
 pub mod events;
 pub mod model;
 pub mod onnx_proto;
+pub mod pipeline;
 pub mod resample;
 pub mod session;
 pub mod sinks;
-pub mod pipeline;
 
 /// The default model, embedded in the binary: see docs/quality.md for how it was trained.
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");

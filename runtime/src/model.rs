@@ -58,11 +58,18 @@ fn shape_of(v: &ValueInfoProto) -> Result<Vec<usize>, ModelError> {
     if tensor.elem_type != data_type::FLOAT {
         return Err(ModelError::Shape(format!("`{}` is not f32", v.name)));
     }
-    let dims = tensor.shape.as_ref().map(|s| s.dim.as_slice()).unwrap_or_default();
+    let dims = tensor
+        .shape
+        .as_ref()
+        .map(|s| s.dim.as_slice())
+        .unwrap_or_default();
     dims.iter()
         .map(|d| match d.dim_value {
             Some(n) if n > 0 => Ok(n as usize),
-            _ => Err(ModelError::Shape(format!("`{}` has a symbolic or empty dimension; contract 1 needs fixed shapes", v.name))),
+            _ => Err(ModelError::Shape(format!(
+                "`{}` has a symbolic or empty dimension; contract 1 needs fixed shapes",
+                v.name
+            ))),
         })
         .collect()
 }
@@ -76,53 +83,116 @@ impl Model {
     /// Loads a model from its ONNX bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
         let proto = ModelProto::decode(bytes).map_err(|e| ModelError::NotOnnx(e.to_string()))?;
-        let graph = proto.graph.as_ref().ok_or_else(|| ModelError::NotOnnx("the file holds no graph".into()))?;
-        let contract =
-            Contract::from_metadata(proto.metadata_props.iter().map(|e| (e.key.as_str(), e.value.as_str())))?;
+        let graph = proto
+            .graph
+            .as_ref()
+            .ok_or_else(|| ModelError::NotOnnx("the file holds no graph".into()))?;
+        let contract = Contract::from_metadata(
+            proto
+                .metadata_props
+                .iter()
+                .map(|e| (e.key.as_str(), e.value.as_str())),
+        )?;
 
         let initializers: std::collections::HashSet<&str> =
             graph.initializer.iter().map(|t| t.name.as_str()).collect();
-        let inputs: Vec<&ValueInfoProto> =
-            graph.input.iter().filter(|v| !initializers.contains(v.name.as_str())).collect();
-        let expect = |cond: bool, msg: String| if cond { Ok(()) } else { Err(ModelError::Shape(msg)) };
+        let inputs: Vec<&ValueInfoProto> = graph
+            .input
+            .iter()
+            .filter(|v| !initializers.contains(v.name.as_str()))
+            .collect();
+        let expect = |cond: bool, msg: String| {
+            if cond {
+                Ok(())
+            } else {
+                Err(ModelError::Shape(msg))
+            }
+        };
 
-        let audio = inputs.first().ok_or_else(|| ModelError::Shape("the graph has no inputs".into()))?;
-        expect(audio.name == "audio", format!("the first input is `{}`, not `audio`", audio.name))?;
+        let audio = inputs
+            .first()
+            .ok_or_else(|| ModelError::Shape("the graph has no inputs".into()))?;
+        expect(
+            audio.name == "audio",
+            format!("the first input is `{}`, not `audio`", audio.name),
+        )?;
         let audio_shape = shape_of(audio)?;
         expect(
             audio_shape == [1, contract.chunk_samples],
-            format!("`audio` is {audio_shape:?}, but the metadata says chunks of [1, {}]", contract.chunk_samples),
+            format!(
+                "`audio` is {audio_shape:?}, but the metadata says chunks of [1, {}]",
+                contract.chunk_samples
+            ),
         )?;
         let mut states = Vec::new();
         for v in &inputs[1..] {
             let name = v.name.strip_prefix("state_in_").ok_or_else(|| {
-                ModelError::Shape(format!("input `{}` is neither `audio` nor `state_in_*`", v.name))
+                ModelError::Shape(format!(
+                    "input `{}` is neither `audio` nor `state_in_*`",
+                    v.name
+                ))
             })?;
-            states.push(StateShape { name: name.to_string(), shape: shape_of(v)? });
+            states.push(StateShape {
+                name: name.to_string(),
+                shape: shape_of(v)?,
+            });
         }
 
-        let probs = graph.output.first().ok_or_else(|| ModelError::Shape("the graph has no outputs".into()))?;
-        expect(probs.name == "probs", format!("the first output is `{}`, not `probs`", probs.name))?;
+        let probs = graph
+            .output
+            .first()
+            .ok_or_else(|| ModelError::Shape("the graph has no outputs".into()))?;
+        expect(
+            probs.name == "probs",
+            format!("the first output is `{}`, not `probs`", probs.name),
+        )?;
         let probs_shape = shape_of(probs)?;
         let want = [1, contract.frames_per_chunk, contract.classes.len()];
-        expect(probs_shape == want, format!("`probs` is {probs_shape:?}, but the metadata says {want:?}"))?;
+        expect(
+            probs_shape == want,
+            format!("`probs` is {probs_shape:?}, but the metadata says {want:?}"),
+        )?;
         expect(
             graph.output.len() == states.len() + 1,
-            format!("{} state inputs but {} state outputs", states.len(), graph.output.len() - 1),
+            format!(
+                "{} state inputs but {} state outputs",
+                states.len(),
+                graph.output.len() - 1
+            ),
         )?;
         for (state, out) in states.iter().zip(&graph.output[1..]) {
             let want = format!("state_out_{}", state.name);
-            expect(out.name == want, format!("output `{}` is where `{want}` should be", out.name))?;
+            expect(
+                out.name == want,
+                format!("output `{}` is where `{want}` should be", out.name),
+            )?;
             let shape = shape_of(out)?;
-            expect(shape == state.shape, format!("`{want}` is {shape:?} but its input is {:?}", state.shape))?;
+            expect(
+                shape == state.shape,
+                format!("`{want}` is {shape:?} but its input is {:?}", state.shape),
+            )?;
         }
 
-        let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..]).map_err(ModelError::Tract)?;
-        model = model.with_input_fact(0, f32::fact(audio_shape).into()).map_err(ModelError::Tract)?;
+        let mut model = tract_onnx::onnx()
+            .model_for_read(&mut &bytes[..])
+            .map_err(ModelError::Tract)?;
+        model = model
+            .with_input_fact(0, f32::fact(audio_shape).into())
+            .map_err(ModelError::Tract)?;
         for (i, state) in states.iter().enumerate() {
-            model = model.with_input_fact(i + 1, f32::fact(&state.shape).into()).map_err(ModelError::Tract)?;
+            model = model
+                .with_input_fact(i + 1, f32::fact(&state.shape).into())
+                .map_err(ModelError::Tract)?;
         }
-        let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(ModelError::Tract)?;
-        Ok(Self { contract, states, file_bytes: bytes.len(), plan })
+        let plan = model
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .map_err(ModelError::Tract)?;
+        Ok(Self {
+            contract,
+            states,
+            file_bytes: bytes.len(),
+            plan,
+        })
     }
 }

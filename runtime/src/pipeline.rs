@@ -25,17 +25,28 @@ pub struct FileResult {
 }
 
 /// Streams a file through `model`, in bounded memory, and detects events with `rules`.
-pub fn detect_file(model: &Arc<Model>, path: &Path, channel: ChannelChoice, rules: EventRules) -> Result<FileResult> {
+pub fn detect_file(
+    model: &Arc<Model>,
+    path: &Path,
+    channel: ChannelChoice,
+    rules: EventRules,
+) -> Result<FileResult> {
     let rate = model.contract.sample_rate;
     let classes = model.contract.classes.len();
     let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
     let mut detector = EventDetector::new(rules);
     let mut resampler: Option<Resampler> = None;
     let (mut resampled, mut probs, mut events) = (Vec::new(), Vec::new(), Vec::new());
-    let mut consume = |session: &mut Session, samples: &[f32], probs: &mut Vec<f32>, events: &mut Vec<Event>| -> Result<()> {
+    let mut consume = |session: &mut Session,
+                       samples: &[f32],
+                       probs: &mut Vec<f32>,
+                       events: &mut Vec<Event>|
+     -> Result<()> {
         probs.clear();
         session.push(samples, probs).map_err(|e| anyhow!("{e:#}"))?;
-        probs.chunks_exact(classes).for_each(|frame| detector.push(frame, events));
+        probs
+            .chunks_exact(classes)
+            .for_each(|frame| detector.push(frame, events));
         Ok(())
     };
     let (info, non_finite_samples) = decode(path, channel, |info, block| {
@@ -54,9 +65,16 @@ pub fn detect_file(model: &Arc<Model>, path: &Path, channel: ChannelChoice, rule
     consume(&mut session, &resampled, &mut probs, &mut events)?;
     probs.clear();
     session.finish(&mut probs).map_err(|e| anyhow!("{e:#}"))?;
-    probs.chunks_exact(classes).for_each(|frame| detector.push(frame, &mut events));
+    probs
+        .chunks_exact(classes)
+        .for_each(|frame| detector.push(frame, &mut events));
     detector.finish(&mut events);
     events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
     let duration_s = detector.frames() as f64 * model.contract.hop_seconds();
-    Ok(FileResult { info, duration_s, events, non_finite_samples })
+    Ok(FileResult {
+        info,
+        duration_s,
+        events,
+        non_finite_samples,
+    })
 }

@@ -22,10 +22,28 @@ pub struct Resampler {
 impl Resampler {
     /// A resampler from `from` Hz to `to` Hz (a pass-through when they are equal).
     pub fn new(from: u32, to: u32) -> Result<Self> {
-        let fft = if from == to { None } else { Some(Fft::<f32>::new(from as usize, to as usize, BLOCK, 1, FixedSync::Input)?) };
+        let fft = if from == to {
+            None
+        } else {
+            Some(Fft::<f32>::new(
+                from as usize,
+                to as usize,
+                BLOCK,
+                1,
+                FixedSync::Input,
+            )?)
+        };
         let scratch = vec![0.0; fft.as_ref().map_or(0, |f| f.output_frames_max())];
         let to_trim = fft.as_ref().map_or(0, |f| f.output_delay());
-        Ok(Self { fft, pending: Vec::new(), scratch, to_trim, samples_in: 0, samples_out: 0, ratio: to as f64 / from as f64 })
+        Ok(Self {
+            fft,
+            pending: Vec::new(),
+            scratch,
+            to_trim,
+            samples_in: 0,
+            samples_out: 0,
+            ratio: to as f64 / from as f64,
+        })
     }
 
     /// Converts `samples`, appending what is ready to `out`.
@@ -41,7 +59,12 @@ impl Resampler {
             let need = fft.input_frames_next();
             let n = step(fft, &mut self.scratch, &self.pending[pos..pos + need], None)?;
             pos += need;
-            emit(&self.scratch[..n], &mut self.to_trim, &mut self.samples_out, out);
+            emit(
+                &self.scratch[..n],
+                &mut self.to_trim,
+                &mut self.samples_out,
+                out,
+            );
         }
         self.pending.drain(..pos);
         Ok(())
@@ -49,17 +72,34 @@ impl Resampler {
 
     /// Flushes the filter: after this, `out` holds exactly `ceil(samples in * ratio)` samples in all.
     pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<()> {
-        let Some(fft) = self.fft.as_mut() else { return Ok(()) };
+        let Some(fft) = self.fft.as_mut() else {
+            return Ok(());
+        };
         let expected = (self.ratio * self.samples_in as f64).ceil() as u64;
         let (start, before) = (out.len(), self.samples_out);
         if !self.pending.is_empty() {
-            let n = step(fft, &mut self.scratch, &self.pending, Some(self.pending.len()))?;
+            let n = step(
+                fft,
+                &mut self.scratch,
+                &self.pending,
+                Some(self.pending.len()),
+            )?;
             self.pending.clear();
-            emit(&self.scratch[..n], &mut self.to_trim, &mut self.samples_out, out);
+            emit(
+                &self.scratch[..n],
+                &mut self.to_trim,
+                &mut self.samples_out,
+                out,
+            );
         }
         while self.samples_out < expected {
             let n = step(fft, &mut self.scratch, &[], Some(0))?;
-            emit(&self.scratch[..n], &mut self.to_trim, &mut self.samples_out, out);
+            emit(
+                &self.scratch[..n],
+                &mut self.to_trim,
+                &mut self.samples_out,
+                out,
+            );
         }
         let keep = (expected.saturating_sub(before) as usize).min(out.len() - start);
         out.truncate(start + keep);
@@ -68,7 +108,12 @@ impl Resampler {
     }
 }
 
-fn step(fft: &mut Fft<f32>, scratch: &mut [f32], input: &[f32], partial: Option<usize>) -> Result<usize> {
+fn step(
+    fft: &mut Fft<f32>,
+    scratch: &mut [f32],
+    input: &[f32],
+    partial: Option<usize>,
+) -> Result<usize> {
     let input = InterleavedSlice::new(input, 1, input.len())?;
     let frames = scratch.len();
     let mut output = InterleavedSlice::new_mut(scratch, 1, frames)?;
@@ -98,7 +143,9 @@ mod tests {
     use super::*;
 
     fn tone(rate: u32, hz: f32, len: usize) -> Vec<f32> {
-        (0..len).map(|i| (std::f32::consts::TAU * hz * i as f32 / rate as f32).sin()).collect()
+        (0..len)
+            .map(|i| (std::f32::consts::TAU * hz * i as f32 / rate as f32).sin())
+            .collect()
     }
 
     #[test]
@@ -109,7 +156,11 @@ mod tests {
             assert_eq!(y.len(), 16_000, "{from}");
             // The tone stays in phase: compare against the ideal 16 kHz tone away from the edges.
             let ideal = tone(16_000, 440.0, 16_000);
-            let err = y[2000..14000].iter().zip(&ideal[2000..14000]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            let err = y[2000..14000]
+                .iter()
+                .zip(&ideal[2000..14000])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
             // 0.05 of full scale at 440 Hz is a phase error of ~20 us: far below a frame.
             assert!(err < 0.05, "{from}: max error {err}");
         }

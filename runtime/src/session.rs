@@ -20,9 +20,20 @@ impl Session {
     /// A fresh stream: zero state, nothing pending.
     pub fn new(model: Arc<Model>) -> TractResult<Self> {
         let runner = model.plan.spawn()?;
-        let state = model.states.iter().map(|s| Tensor::zero::<f32>(&s.shape).map(|t| t.into_tvalue())).collect::<TractResult<_>>()?;
+        let state = model
+            .states
+            .iter()
+            .map(|s| Tensor::zero::<f32>(&s.shape).map(|t| t.into_tvalue()))
+            .collect::<TractResult<_>>()?;
         let pending = Vec::with_capacity(model.contract.chunk_samples);
-        Ok(Self { model, runner, state, pending, samples_in: 0, frames_out: 0 })
+        Ok(Self {
+            model,
+            runner,
+            state,
+            pending,
+            samples_in: 0,
+            frames_out: 0,
+        })
     }
 
     /// The model this session runs.
@@ -53,7 +64,12 @@ impl Session {
             return Ok(());
         }
         let c = &self.model.contract;
-        let (hop, classes, chunk, frames) = (c.hop_samples as u64, c.classes.len(), c.chunk_samples, c.frames_per_chunk);
+        let (hop, classes, chunk, frames) = (
+            c.hop_samples as u64,
+            c.classes.len(),
+            c.chunk_samples,
+            c.frames_per_chunk,
+        );
         let wanted = self.samples_in.div_ceil(hop);
         let before = probs.len();
         self.pending.resize(chunk, 0.0);

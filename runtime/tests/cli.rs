@@ -7,11 +7,16 @@ use hark::annotations::read_raven;
 use hark::eval::match_events;
 
 fn hark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hark")).args(args).output().expect("the hark binary runs")
+    Command::new(env!("CARGO_BIN_EXE_hark"))
+        .args(args)
+        .output()
+        .expect("the hark binary runs")
 }
 
 fn bundled(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/finch").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/finch")
+        .join(name)
 }
 
 fn text(o: &Output) -> String {
@@ -23,7 +28,14 @@ fn info_prints_the_default_models_contract() {
     let out = hark(&["info"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    for needle in ["16000 Hz", "2560 samples (160 ms), 16 frames", "160 samples (10.0 ms)", "syllable", "MMAC per audio second", "provenance       command: "] {
+    for needle in [
+        "16000 Hz",
+        "2560 samples (160 ms), 16 frames",
+        "160 samples (10.0 ms)",
+        "syllable",
+        "MMAC per audio second",
+        "provenance       command: ",
+    ] {
         assert!(t.contains(needle), "`{needle}` missing from:\n{t}");
     }
 }
@@ -32,10 +44,19 @@ fn info_prints_the_default_models_contract() {
 fn detect_finds_the_annotated_syllables_of_a_held_out_recording() {
     let dir = tempfile::tempdir().unwrap();
     let wav = bundled("bird0_9.wav");
-    let out = hark(&["detect", wav.to_str().unwrap(), "--out", dir.path().to_str().unwrap()]);
+    let out = hark(&[
+        "detect",
+        wav.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let table = dir.path().join("bird0_9.Table.1.selections.txt");
-    let predicted: Vec<(f64, f64)> = read_raven(&table).unwrap().iter().map(|a| (a.onset_s, a.offset_s)).collect();
+    let predicted: Vec<(f64, f64)> = read_raven(&table)
+        .unwrap()
+        .iter()
+        .map(|a| (a.onset_s, a.offset_s))
+        .collect();
     let reference: Vec<(f64, f64)> = read_raven(&bundled("bird0_9.Table.1.selections.txt"))
         .unwrap()
         .iter()
@@ -53,7 +74,10 @@ fn detect_names_a_file_that_is_not_audio() {
     let out = hark(&["detect", bogus.to_str().unwrap()]);
     let t = text(&out);
     assert!(!out.status.success());
-    assert!(t.contains("notes.wav") && t.contains("not a readable audio file"), "{t}");
+    assert!(
+        t.contains("notes.wav") && t.contains("not a readable audio file"),
+        "{t}"
+    );
     assert!(!t.contains("panicked"), "{t}");
 }
 
@@ -63,8 +87,14 @@ fn info_rejects_a_model_that_is_not_contract_1() {
     let model = dir.path().join("other.onnx");
     std::fs::write(&model, b"\x08\x07").unwrap(); // a valid protobuf: ir_version 7, no graph
     let t = text(&hark(&["info", model.to_str().unwrap()]));
-    assert!(t.contains("other.onnx") && t.contains("holds no graph"), "{t}");
+    assert!(
+        t.contains("other.onnx") && t.contains("holds no graph"),
+        "{t}"
+    );
     std::fs::write(&model, b"garbage that is not protobuf at all \xff\xff").unwrap();
     let t = text(&hark(&["info", model.to_str().unwrap()]));
-    assert!(t.contains("other.onnx") && t.contains("not an ONNX model"), "{t}");
+    assert!(
+        t.contains("other.onnx") && t.contains("not an ONNX model"),
+        "{t}"
+    );
 }

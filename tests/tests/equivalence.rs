@@ -18,25 +18,45 @@ use hark_train::student::presets::{DEFAULT_PRESET, preset};
 /// At least 60 s of real finch song at 16 kHz, from the bundled recordings.
 fn real_audio() -> Vec<f32> {
     let mut audio = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(bundled_finch()).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(bundled_finch())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "wav")) {
+    for f in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+    {
         let (info, samples) = read_all(f, ChannelChoice::MixDown).unwrap();
         audio.extend(resample_all(&samples, info.sample_rate, 16_000).unwrap());
     }
-    assert!(audio.len() >= 60 * 16_000, "only {} s of bundled audio", audio.len() / 16_000);
+    assert!(
+        audio.len() >= 60 * 16_000,
+        "only {} s of bundled audio",
+        audio.len() / 16_000
+    );
     audio
 }
 
 fn student(seed: u64) -> Student {
     let device = Device::flex();
     device.seed(seed);
-    preset(DEFAULT_PRESET, vec!["syllable".into()]).unwrap().init(&device)
+    preset(DEFAULT_PRESET, vec!["syllable".into()])
+        .unwrap()
+        .init(&device)
 }
 
 fn exported(model: &Student) -> Vec<u8> {
-    let rules = EventDefaults { on: 0.5, off: 0.4, min_event_s: 0.02, merge_gap_s: 0.0 };
-    student_onnx(model, &contract_for(model, &rules, vec![("command", "equivalence test".into())]))
+    let rules = EventDefaults {
+        on: 0.5,
+        off: 0.4,
+        min_event_s: 0.02,
+        merge_gap_s: 0.0,
+    };
+    student_onnx(
+        model,
+        &contract_for(model, &rules, vec![("command", "equivalence test".into())]),
+    )
 }
 
 /// Streams `audio` through the tract session in uneven blocks, as a live source would deliver it.
@@ -55,21 +75,40 @@ fn streaming_tract_equals_offline_burn_on_a_minute_of_song() {
     let audio = real_audio();
     let model = student(7);
     let offline = predict(&model, &audio, &Device::flex());
-    let tract = stream(Arc::new(Model::from_bytes(&exported(&model)).unwrap()), &audio);
+    let tract = stream(
+        Arc::new(Model::from_bytes(&exported(&model)).unwrap()),
+        &audio,
+    );
     assert_eq!(offline.len(), tract.len());
     assert_eq!(offline.len(), audio.len().div_ceil(160));
-    let max_delta = offline.iter().zip(&tract).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let max_delta = offline
+        .iter()
+        .zip(&tract)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
     let mean = offline.iter().sum::<f32>() / offline.len() as f32;
-    let spread = (offline.iter().map(|p| (p - mean).powi(2)).sum::<f32>() / offline.len() as f32).sqrt();
-    eprintln!("{} frames, max |delta prob| {max_delta:.2e}, prob spread {spread:.3}", offline.len());
-    assert!(spread > 1e-3, "the probabilities barely vary ({spread}); the comparison would be weak");
+    let spread =
+        (offline.iter().map(|p| (p - mean).powi(2)).sum::<f32>() / offline.len() as f32).sqrt();
+    eprintln!(
+        "{} frames, max |delta prob| {max_delta:.2e}, prob spread {spread:.3}",
+        offline.len()
+    );
+    assert!(
+        spread > 1e-3,
+        "the probabilities barely vary ({spread}); the comparison would be weak"
+    );
     assert!(max_delta <= 1e-4, "max |delta prob| {max_delta}");
 }
 
 /// The Python interpreter of the venv the test command prepares (`.venv`, with onnx and onnxruntime).
 fn python() -> Option<std::path::PathBuf> {
-    let p = std::env::var_os("HARK_PYTHON").map(Into::into).unwrap_or_else(|| workspace().join(".venv/bin/python"));
-    let ok = Command::new(&p).args(["-c", "import onnx, onnxruntime"]).output().is_ok_and(|o| o.status.success());
+    let p = std::env::var_os("HARK_PYTHON")
+        .map(Into::into)
+        .unwrap_or_else(|| workspace().join(".venv/bin/python"));
+    let ok = Command::new(&p)
+        .args(["-c", "import onnx, onnxruntime"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     ok.then_some(p)
 }
 
@@ -80,7 +119,9 @@ fn onnx_checker_and_onnxruntime_agree_with_tract() {
             std::env::var_os("HARK_REQUIRE_ONNXRUNTIME").is_none(),
             "HARK_REQUIRE_ONNXRUNTIME is set but no Python with onnx and onnxruntime was found"
         );
-        eprintln!("SKIPPED: no .venv with onnx + onnxruntime (the README's test command creates it)");
+        eprintln!(
+            "SKIPPED: no .venv with onnx + onnxruntime (the README's test command creates it)"
+        );
         return;
     };
     let model = student(11);
@@ -89,17 +130,36 @@ fn onnx_checker_and_onnxruntime_agree_with_tract() {
     let tract = stream(Arc::new(Model::from_bytes(&bytes).unwrap()), &audio);
 
     let dir = tempfile::tempdir().unwrap();
-    let (onnx, input, expected) = (dir.path().join("m.onnx"), dir.path().join("audio.f32"), dir.path().join("probs.f32"));
+    let (onnx, input, expected) = (
+        dir.path().join("m.onnx"),
+        dir.path().join("audio.f32"),
+        dir.path().join("probs.f32"),
+    );
     std::fs::write(&onnx, &bytes).unwrap();
-    std::fs::write(&input, audio.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
-    std::fs::write(&expected, tract.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(
+        &input,
+        audio
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        &expected,
+        tract
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
     let out = Command::new(python)
         .arg(workspace().join("tests/python/check_onnx.py"))
         .args([&onnx, &input, &expected])
         .arg("1e-5")
         .output()
         .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     eprintln!("{report}");
     assert!(out.status.success(), "onnx check failed:\n{report}");
 }

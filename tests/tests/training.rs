@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use hark_tests::bundled_finch;
-use prost::Message;
 use hark_train::export::run::export_run;
 use hark_train::training::{Evaluation, TrainConfig, train};
+use prost::Message;
 
 fn config() -> TrainConfig {
     TrainConfig {
@@ -48,7 +48,12 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
     train(&cfg, whole.path(), false, None, false).unwrap();
     let m = metrics(whole.path());
     assert_eq!(m.iter().map(|e| e.step).collect::<Vec<_>>(), vec![20, 40]);
-    assert!(m[1].loss < 0.7 * m[0].loss, "loss {:.4} -> {:.4}", m[0].loss, m[1].loss);
+    assert!(
+        m[1].loss < 0.7 * m[0].loss,
+        "loss {:.4} -> {:.4}",
+        m[0].loss,
+        m[1].loss
+    );
 
     let parts = tempfile::tempdir().unwrap();
     train(&cfg, parts.path(), false, Some(20), false).unwrap();
@@ -58,8 +63,12 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
     export_run(whole.path(), &a).unwrap();
     export_run(parts.path(), &b).unwrap();
     let weights = |p: &Path| {
-        let model = hark::onnx_proto::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();
+        let model =
+            hark::onnx_proto::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();
         model.graph.unwrap().initializer
     };
-    assert!(weights(&a) == weights(&b), "resumed weights differ from the uninterrupted run's");
+    assert!(
+        weights(&a) == weights(&b),
+        "resumed weights differ from the uninterrupted run's"
+    );
 }

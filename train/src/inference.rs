@@ -14,6 +14,8 @@ pub fn predict(model: &Student, audio: &[f32], device: &Device) -> Vec<f32> {
     padded.resize(audio.len().div_ceil(chunk).max(1) * chunk, 0.0);
     let n = padded.len();
     let x = Tensor::<2>::from_data(TensorData::new(padded, [1, n]), device);
-    let probs = sigmoid(model.forward(x)).try_into_vec_as::<f32>().expect("f32 output");
+    let probs = sigmoid(model.forward(x))
+        .try_into_vec_as::<f32>()
+        .expect("f32 output");
     probs[..audio.len().div_ceil(hop) * c.classes.len()].to_vec()
 }

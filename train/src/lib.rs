@@ -2,7 +2,7 @@
 
 pub mod data;
 pub mod export;
-pub mod student;
 pub mod inference;
 pub mod loss;
+pub mod student;
 pub mod training;

@@ -5,7 +5,12 @@ use burn::tensor::activation::{log_sigmoid, sigmoid};
 
 /// Mean sigmoid focal loss of `logits` against 0/1 `targets` (same shape):
 /// `-alpha (1-p)^gamma log p` on positives, `-(1-alpha) p^gamma log(1-p)` on negatives.
-pub fn focal_loss<const D: usize>(logits: Tensor<D>, targets: Tensor<D>, alpha: f32, gamma: f32) -> Tensor<1> {
+pub fn focal_loss<const D: usize>(
+    logits: Tensor<D>,
+    targets: Tensor<D>,
+    alpha: f32,
+    gamma: f32,
+) -> Tensor<1> {
     let p = sigmoid(logits.clone());
     let log_p = log_sigmoid(logits.clone());
     let log_not_p = log_sigmoid(logits.neg());

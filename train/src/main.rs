@@ -10,7 +10,11 @@ use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
 use hark_train::training::{TrainConfig, train};
 
 #[derive(Parser)]
-#[command(name = "hark-train", version, about = "Train and export hark's streaming students")]
+#[command(
+    name = "hark-train",
+    version,
+    about = "Train and export hark's streaming students"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -127,16 +131,30 @@ fn run(cli: Cli) -> Result<()> {
                 command,
             };
             let progress = train(&cfg, &a.out, a.resume, None, true)?;
-            println!("best validation F1 {:.4} at step {}; weights in {}", progress.best_f1, progress.best_step, a.out.join("best.bpk").display());
+            println!(
+                "best validation F1 {:.4} at step {}; weights in {}",
+                progress.best_f1,
+                progress.best_step,
+                a.out.join("best.bpk").display()
+            );
         }
         Command::Export { run, out } => {
             let c = export_run(&run, &out)?;
-            println!("wrote {} ({} parameters, {:.1} MMAC per audio second)", out.display(), c.parameters, c.macs_per_second as f64 / 1e6);
+            println!(
+                "wrote {} ({} parameters, {:.1} MMAC per audio second)",
+                out.display(),
+                c.parameters,
+                c.macs_per_second as f64 / 1e6
+            );
         }
         Command::Presets => {
             for (name, tier) in PRESETS {
                 let c = hark_train::student::presets::preset(name, vec!["vocalization".into()])?;
-                println!("{name:10} {:>9} parameters {:>7.1} MMAC/s  {tier}", c.parameters(), c.macs_per_second() as f64 / 1e6);
+                println!(
+                    "{name:10} {:>9} parameters {:>7.1} MMAC/s  {tier}",
+                    c.parameters(),
+                    c.macs_per_second() as f64 / 1e6
+                );
             }
         }
     }

@@ -119,12 +119,21 @@ pub fn event_rules(cfg: &TrainConfig, student: &StudentConfig) -> EventRules {
 }
 
 /// Event counts (class 0 against all annotations) of `model` on `recordings`.
-pub fn validate(model: &Student, recordings: &[Recording], rules: &EventRules, device: &Device) -> Counts {
+pub fn validate(
+    model: &Student,
+    recordings: &[Recording],
+    rules: &EventRules,
+    device: &Device,
+) -> Counts {
     let mut counts = Counts::default();
     for r in recordings {
         let probs = predict(model, &r.audio, device);
         let events = detect_all(rules.clone(), &probs);
-        let predicted: Vec<(f64, f64)> = events.iter().filter(|e| e.class == 0).map(|e| (e.onset_s, e.offset_s)).collect();
+        let predicted: Vec<(f64, f64)> = events
+            .iter()
+            .filter(|e| e.class == 0)
+            .map(|e| (e.onset_s, e.offset_s))
+            .collect();
         let reference: Vec<(f64, f64)> = r.events.iter().map(|e| (e.onset_s, e.offset_s)).collect();
         counts += match_events(&reference, &predicted, 0.3);
     }
@@ -133,8 +142,16 @@ pub fn validate(model: &Student, recordings: &[Recording], rules: &EventRules, d
 
 /// Trains (or resumes) the run in `dir` up to `cfg.steps`, or stops early after step `stop_at`
 /// (with a checkpoint, as if interrupted); returns the progress.
-pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, show_progress: bool) -> Result<Progress> {
-    let files = RunFiles { dir: dir.to_path_buf() };
+pub fn train(
+    cfg: &TrainConfig,
+    dir: &Path,
+    resume: bool,
+    stop_at: Option<u64>,
+    show_progress: bool,
+) -> Result<Progress> {
+    let files = RunFiles {
+        dir: dir.to_path_buf(),
+    };
     let student_cfg = preset(&cfg.preset, vec![cfg.class_name.clone()])?;
     let device = Device::flex().autodiff();
     let plain = Device::flex();
@@ -142,7 +159,10 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, 
 
     let recordings = load_dir(&cfg.data, cfg.csv.as_deref(), student_cfg.sample_rate)?;
     let (train_set, val_set) = split_by_file(recordings, cfg.val_fraction);
-    anyhow::ensure!(!train_set.is_empty(), "no training files left after the validation split");
+    anyhow::ensure!(
+        !train_set.is_empty(),
+        "no training files left after the validation split"
+    );
 
     let mut model = student_cfg.init(&device);
     let mut optim = AdamWConfig::new()
@@ -153,10 +173,17 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, 
     let mut progress = Progress::default();
     if resume && files.checkpoint().join("progress.json").exists() {
         let ck = files.checkpoint();
-        model = model.try_load_file(ck.join("model")).context("loading the checkpoint's weights")?;
-        optim = optim.load(ck.join("optim")).context("loading the checkpoint's optimizer state")?;
+        model = model
+            .try_load_file(ck.join("model"))
+            .context("loading the checkpoint's weights")?;
+        optim = optim
+            .load(ck.join("optim"))
+            .context("loading the checkpoint's optimizer state")?;
         progress = serde_json::from_slice(&std::fs::read(ck.join("progress.json"))?)?;
-        eprintln!("resuming at step {} (best F1 {:.4} at step {})", progress.step, progress.best_f1, progress.best_step);
+        eprintln!(
+            "resuming at step {} (best F1 {:.4} at step {})",
+            progress.step, progress.best_f1, progress.best_step
+        );
     } else {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let _ = std::fs::remove_file(files.metrics());
@@ -166,14 +193,29 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, 
             "train": train_set.iter().map(|r| &r.name).collect::<Vec<_>>(),
             "validation": val_set.iter().map(|r| &r.name).collect::<Vec<_>>(),
         });
-        std::fs::write(dir.join("split.json"), serde_json::to_string_pretty(&split)?)?;
+        std::fs::write(
+            dir.join("split.json"),
+            serde_json::to_string_pretty(&split)?,
+        )?;
     }
 
     let crop_frames = cfg.crop_chunks * student_cfg.chunk_frames;
-    let cropper = Cropper::new(&train_set, student_cfg.sample_rate, student_cfg.hop_samples(), crop_frames, cfg.seed);
+    let cropper = Cropper::new(
+        &train_set,
+        student_cfg.sample_rate,
+        student_cfg.hop_samples(),
+        crop_frames,
+        cfg.seed,
+    );
     let rules = event_rules(cfg, &student_cfg);
-    let bar = if show_progress { ProgressBar::new(cfg.steps) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, {msg} (eta {eta})")?);
+    let bar = if show_progress {
+        ProgressBar::new(cfg.steps)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] {pos}/{len} steps, {msg} (eta {eta})",
+    )?);
     bar.set_position(progress.step);
     let mut loss_sum = 0.0;
     let mut loss_n = 0u64;
@@ -183,21 +225,33 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, 
         let step = progress.step;
         let batch = cropper.batch(step, cfg.batch);
         let samples = batch.audio.len() / batch.batch;
-        let audio = Tensor::<2>::from_data(TensorData::new(batch.audio, [batch.batch, samples]), &device);
-        let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [batch.batch, crop_frames]), &device);
+        let audio = Tensor::<2>::from_data(
+            TensorData::new(batch.audio, [batch.batch, samples]),
+            &device,
+        );
+        let targets = Tensor::<2>::from_data(
+            TensorData::new(batch.targets, [batch.batch, crop_frames]),
+            &device,
+        );
         let logits = model.forward(audio); // [b, t, classes]
         let [b, t, _] = logits.dims();
         let logits = logits.narrow(2, 0, 1).reshape([b, t]);
         let loss = focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma);
         let loss_value: f32 = loss.clone().into_scalar::<f32>();
-        anyhow::ensure!(loss_value.is_finite(), "the loss became {loss_value} at step {step}");
+        anyhow::ensure!(
+            loss_value.is_finite(),
+            "the loss became {loss_value} at step {step}"
+        );
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(learning_rate(cfg, step), model, grads);
         loss_sum += loss_value as f64;
         loss_n += 1;
         progress.step += 1;
         bar.inc(1);
-        bar.set_message(format!("loss {:.4}, val F1 {last_f1:.3}", loss_sum / loss_n as f64));
+        bar.set_message(format!(
+            "loss {:.4}, val F1 {last_f1:.3}",
+            loss_sum / loss_n as f64
+        ));
 
         if progress.step % cfg.eval_every == 0 || progress.step == last {
             let eval_model = model.valid();
@@ -211,24 +265,41 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, 
                 recall: counts.recall(),
             };
             (loss_sum, loss_n) = (0.0, 0);
-            let mut log = std::fs::OpenOptions::new().create(true).append(true).open(files.metrics())?;
+            let mut log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(files.metrics())?;
             writeln!(log, "{}", serde_json::to_string(&record)?)?;
             if last_f1 > progress.best_f1 || progress.best_step == 0 {
                 progress.best_f1 = last_f1;
                 progress.best_step = progress.step;
-                eval_model.save_file(files.best()).context("saving the best weights")?;
+                eval_model
+                    .save_file(files.best())
+                    .context("saving the best weights")?;
             }
             let ck = files.checkpoint();
             std::fs::create_dir_all(&ck)?;
-            model.clone().save_file(ck.join("model")).context("saving the checkpoint")?;
-            optim.save(ck.join("optim")).context("saving the optimizer state")?;
-            hark::sinks::write_atomic(&ck.join("progress.json"), serde_json::to_string(&progress)?.as_bytes())?;
+            model
+                .clone()
+                .save_file(ck.join("model"))
+                .context("saving the checkpoint")?;
+            optim
+                .save(ck.join("optim"))
+                .context("saving the optimizer state")?;
+            hark::sinks::write_atomic(
+                &ck.join("progress.json"),
+                serde_json::to_string(&progress)?.as_bytes(),
+            )?;
             let line = format!(
                 "step {}: loss {:.4}, validation F1 {:.4} (P {:.3}, R {:.3})",
                 record.step, record.loss, record.f1, record.precision, record.recall
             );
             // Logs keep the validation history when the bar is not drawn (no terminal).
-            if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
+            if bar.is_hidden() {
+                eprintln!("{line}")
+            } else {
+                bar.println(line)
+            }
         }
     }
     bar.finish();
@@ -237,7 +308,9 @@ pub fn train(cfg: &TrainConfig, dir: &Path, resume: bool, stop_at: Option<u64>, 
 
 /// Loads a run's best weights for inference.
 pub fn load_best(dir: &Path, device: &Device) -> Result<(TrainConfig, Student)> {
-    let files = RunFiles { dir: dir.to_path_buf() };
+    let files = RunFiles {
+        dir: dir.to_path_buf(),
+    };
     let read = |p: PathBuf| std::fs::read(&p).with_context(|| format!("reading {}", p.display()));
     let cfg: TrainConfig = serde_json::from_slice(&read(files.config())?)?;
     let student_cfg: StudentConfig = serde_json::from_slice(&read(files.student())?)?;

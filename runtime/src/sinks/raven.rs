@@ -5,12 +5,20 @@ use crate::events::Event;
 
 /// The name Raven gives the selection table of an audio file: `<stem>.Table.1.selections.txt`.
 pub fn raven_table_name(audio: &Path) -> String {
-    let stem = audio.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let stem = audio
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
     format!("{stem}.Table.1.selections.txt")
 }
 
 /// A Raven selection table for one audio file's events; the band spans `band_hz`.
-pub fn raven_table(events: &[Event], classes: &[String], band_hz: (f64, f64), audio_file: &str) -> String {
+pub fn raven_table(
+    events: &[Event],
+    classes: &[String],
+    band_hz: (f64, f64),
+    audio_file: &str,
+) -> String {
     let mut out = String::from(
         "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tScore\tMean Score\tBegin File\n",
     );
@@ -39,13 +47,31 @@ mod tests {
     #[test]
     fn table_reads_back() {
         let events = vec![
-            Event { class: 0, onset_s: 0.5, offset_s: 0.62, peak: 0.9, mean: 0.7 },
-            Event { class: 0, onset_s: 1.0, offset_s: 1.1, peak: 0.8, mean: 0.6 },
+            Event {
+                class: 0,
+                onset_s: 0.5,
+                offset_s: 0.62,
+                peak: 0.9,
+                mean: 0.7,
+            },
+            Event {
+                class: 0,
+                onset_s: 1.0,
+                offset_s: 1.1,
+                peak: 0.8,
+                mean: 0.6,
+            },
         ];
         let table = raven_table(&events, &["syllable".into()], (0.0, 8000.0), "a.wav");
         let back = parse_raven(&table).unwrap();
         assert_eq!(back.len(), 2);
-        assert_eq!((back[1].onset_s, back[1].offset_s, back[1].label.as_str()), (1.0, 1.1, "syllable"));
-        assert_eq!(raven_table_name(Path::new("x/rec 1.wav")), "rec 1.Table.1.selections.txt");
+        assert_eq!(
+            (back[1].onset_s, back[1].offset_s, back[1].label.as_str()),
+            (1.0, 1.1, "syllable")
+        );
+        assert_eq!(
+            raven_table_name(Path::new("x/rec 1.wav")),
+            "rec 1.Table.1.selections.txt"
+        );
     }
 }

@@ -26,13 +26,25 @@ pub struct Cropper<'a> {
 
 impl<'a> Cropper<'a> {
     /// Crops of `crop_frames` frames of `hop` samples from recordings at `rate` Hz.
-    pub fn new(recordings: &'a [Recording], rate: u32, hop: usize, crop_frames: usize, seed: u64) -> Self {
+    pub fn new(
+        recordings: &'a [Recording],
+        rate: u32,
+        hop: usize,
+        crop_frames: usize,
+        seed: u64,
+    ) -> Self {
         let hop_s = hop as f64 / rate as f64;
         let targets = recordings
             .iter()
             .map(|r| frame_targets(&r.events, r.audio.len().div_ceil(hop), hop_s))
             .collect();
-        Self { recordings, targets, hop, crop_frames, seed }
+        Self {
+            recordings,
+            targets,
+            hop,
+            crop_frames,
+            seed,
+        }
     }
 
     /// The batch for training step `step`.
@@ -50,19 +62,29 @@ impl<'a> Cropper<'a> {
             let out = &mut audio[b * samples..(b + 1) * samples];
             out[..n].copy_from_slice(&rec.audio[start..start + n]);
             let nf = frames.min(tgt.len() - start_frame);
-            targets[b * frames..b * frames + nf].copy_from_slice(&tgt[start_frame..start_frame + nf]);
+            targets[b * frames..b * frames + nf]
+                .copy_from_slice(&tgt[start_frame..start_frame + nf]);
             augment(out, &mut rng);
         }
-        Batch { audio, targets, batch }
+        Batch {
+            audio,
+            targets,
+            batch,
+        }
     }
 }
 
 /// Random gain (-20..+6 dB), polarity, and on half the crops white noise 10..40 dB under the
 /// crop's level: recorders differ in gain and self-noise.
 fn augment(x: &mut [f32], rng: &mut StdRng) {
-    let gain = 10f32.powf(rng.random_range(-20.0..6.0) / 20.0) * if rng.random_bool(0.5) { -1.0 } else { 1.0 };
+    let gain = 10f32.powf(rng.random_range(-20.0..6.0) / 20.0)
+        * if rng.random_bool(0.5) { -1.0 } else { 1.0 };
     let rms = (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt();
-    let noise = if rng.random_bool(0.5) { rms * 10f32.powf(-rng.random_range(10.0..40.0) / 20.0) } else { 0.0 };
+    let noise = if rng.random_bool(0.5) {
+        rms * 10f32.powf(-rng.random_range(10.0..40.0) / 20.0)
+    } else {
+        0.0
+    };
     for v in x.iter_mut() {
         *v = (*v + noise * gaussian(rng)) * gain;
         *v = v.clamp(-1.0, 1.0);

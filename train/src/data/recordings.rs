@@ -25,13 +25,17 @@ pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).with_context(|| format!("cannot list {}", d.display()))? {
+        for entry in
+            std::fs::read_dir(&d).with_context(|| format!("cannot list {}", d.display()))?
+        {
             let path = entry?.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                matches!(e.to_ascii_lowercase().as_str(), "wav" | "flac")
-            }) {
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "wav" | "flac"))
+            {
                 out.push(path);
             }
         }
@@ -45,15 +49,26 @@ pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// without annotations are skipped with a warning; unreadable ones are errors.
 pub fn load_dir(dir: &Path, csv: Option<&Path>, rate: u32) -> Result<Vec<Recording>> {
     let from_csv: Option<(PathBuf, BTreeMap<String, Vec<Annotation>>)> = match csv {
-        Some(path) => Some((path.parent().unwrap_or(Path::new(".")).to_path_buf(), read_csv(path)?)),
+        Some(path) => Some((
+            path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            read_csv(path)?,
+        )),
         None => None,
     };
     let mut recordings = Vec::new();
     for path in audio_files(dir)? {
-        let name = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         let events = match &from_csv {
             Some((root, table)) => {
-                let key = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let key = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 table.get(&key).cloned()
             }
             None => {
@@ -65,9 +80,14 @@ pub fn load_dir(dir: &Path, csv: Option<&Path>, rate: u32) -> Result<Vec<Recordi
             eprintln!("warning: {} has no annotations; skipped", path.display());
             continue;
         };
-        let (info, samples) = read_all(&path, ChannelChoice::MixDown).with_context(|| format!("{}", path.display()))?;
+        let (info, samples) = read_all(&path, ChannelChoice::MixDown)
+            .with_context(|| format!("{}", path.display()))?;
         let audio = resample_all(&samples, info.sample_rate, rate)?;
-        recordings.push(Recording { name, audio, events });
+        recordings.push(Recording {
+            name,
+            audio,
+            events,
+        });
     }
     if recordings.is_empty() {
         bail!("no annotated audio files under {}", dir.display());
@@ -77,19 +97,32 @@ pub fn load_dir(dir: &Path, csv: Option<&Path>, rate: u32) -> Result<Vec<Recordi
 
 /// FNV-1a: a stable hash of a file name for the split.
 fn stable_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Splits recordings by file: the `fraction` whose names hash lowest go to validation. The split
 /// depends on names only, never on the seed or the order of loading.
-pub fn split_by_file(recordings: Vec<Recording>, fraction: f64) -> (Vec<Recording>, Vec<Recording>) {
-    let mut order: Vec<(u64, Recording)> = recordings.into_iter().map(|r| (stable_hash(&r.name), r)).collect();
+pub fn split_by_file(
+    recordings: Vec<Recording>,
+    fraction: f64,
+) -> (Vec<Recording>, Vec<Recording>) {
+    let mut order: Vec<(u64, Recording)> = recordings
+        .into_iter()
+        .map(|r| (stable_hash(&r.name), r))
+        .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    let n_val = ((order.len() as f64 * fraction).round() as usize).min(order.len().saturating_sub(1));
+    let n_val =
+        ((order.len() as f64 * fraction).round() as usize).min(order.len().saturating_sub(1));
     let mut val: Vec<Recording> = Vec::new();
     let mut train: Vec<Recording> = Vec::new();
     for (i, (_, r)) in order.into_iter().enumerate() {
-        if i < n_val { val.push(r) } else { train.push(r) }
+        if i < n_val {
+            val.push(r)
+        } else {
+            train.push(r)
+        }
     }
     train.sort_by(|a, b| a.name.cmp(&b.name));
     val.sort_by(|a, b| a.name.cmp(&b.name));
@@ -103,7 +136,11 @@ mod tests {
     #[test]
     fn split_is_by_name_and_sized() {
         let recs: Vec<Recording> = (0..10)
-            .map(|i| Recording { name: format!("{i}.wav"), audio: vec![], events: vec![] })
+            .map(|i| Recording {
+                name: format!("{i}.wav"),
+                audio: vec![],
+                events: vec![],
+            })
             .collect();
         let (train, val) = split_by_file(recs.clone(), 0.2);
         assert_eq!((train.len(), val.len()), (8, 2));

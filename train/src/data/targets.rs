@@ -36,7 +36,11 @@ mod tests {
     use super::*;
 
     fn ev(onset_s: f64, offset_s: f64) -> Annotation {
-        Annotation { onset_s, offset_s, label: String::new() }
+        Annotation {
+            onset_s,
+            offset_s,
+            label: String::new(),
+        }
     }
 
     #[test]

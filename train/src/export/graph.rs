@@ -1,8 +1,8 @@
 //! A small builder for ONNX graphs: named initializers, nodes with attributes, typed inputs/outputs.
 
 use hark::onnx_proto::{
-    AttributeProto, Dimension, GraphProto, NodeProto, TensorProto, TensorShapeProto, TensorTypeProto, TypeProto,
-    ValueInfoProto, attribute_type, data_type,
+    AttributeProto, Dimension, GraphProto, NodeProto, TensorProto, TensorShapeProto,
+    TensorTypeProto, TypeProto, ValueInfoProto, attribute_type, data_type,
 };
 
 /// An attribute value for [`GraphBuilder::node`].
@@ -26,7 +26,12 @@ fn value_info(name: &str, shape: &[usize]) -> ValueInfoProto {
             tensor_type: Some(TensorTypeProto {
                 elem_type: data_type::FLOAT,
                 shape: Some(TensorShapeProto {
-                    dim: shape.iter().map(|&d| Dimension { dim_value: Some(d as i64) }).collect(),
+                    dim: shape
+                        .iter()
+                        .map(|&d| Dimension {
+                            dim_value: Some(d as i64),
+                        })
+                        .collect(),
                 }),
             }),
         }),
@@ -59,7 +64,11 @@ impl GraphBuilder {
 
     /// An f32 constant.
     pub fn constant(&mut self, stem: &str, dims: &[usize], data: &[f32]) -> String {
-        assert_eq!(dims.iter().product::<usize>(), data.len(), "constant {stem}: shape and data disagree");
+        assert_eq!(
+            dims.iter().product::<usize>(),
+            data.len(),
+            "constant {stem}: shape and data disagree"
+        );
         let name = self.fresh(stem);
         self.graph.initializer.push(TensorProto {
             dims: dims.iter().map(|&d| d as i64).collect(),
@@ -83,13 +92,22 @@ impl GraphBuilder {
     }
 
     /// Adds a node with `outputs` results; returns their names.
-    pub fn node_n(&mut self, op: &str, inputs: &[&str], attrs: Vec<(&str, Attr)>, outputs: usize) -> Vec<String> {
+    pub fn node_n(
+        &mut self,
+        op: &str,
+        inputs: &[&str],
+        attrs: Vec<(&str, Attr)>,
+        outputs: usize,
+    ) -> Vec<String> {
         let name = self.fresh(&op.to_lowercase());
         let outs: Vec<String> = (0..outputs).map(|i| format!("{name}_out{i}")).collect();
         let attribute = attrs
             .into_iter()
             .map(|(key, value)| {
-                let mut a = AttributeProto { name: key.to_string(), ..Default::default() };
+                let mut a = AttributeProto {
+                    name: key.to_string(),
+                    ..Default::default()
+                };
                 match value {
                     Attr::Int(i) => (a.r#type, a.i) = (attribute_type::INT, Some(i)),
                     Attr::Ints(v) => (a.r#type, a.ints) = (attribute_type::INTS, v),
@@ -115,7 +133,11 @@ impl GraphBuilder {
 
     /// Slices `x` along `axis` to `[start, end)`.
     pub fn slice(&mut self, x: &str, axis: i64, start: i64, end: i64) -> String {
-        let (s, e, a) = (self.ints("start", &[start]), self.ints("end", &[end]), self.ints("axis", &[axis]));
+        let (s, e, a) = (
+            self.ints("start", &[start]),
+            self.ints("end", &[end]),
+            self.ints("axis", &[axis]),
+        );
         self.node("Slice", &[x, &s, &e, &a], vec![])
     }
 
@@ -131,29 +153,29 @@ impl GraphBuilder {
     }
 
     /// `x @ w + b` for `w` stored `[in, out]` row-major.
-    pub fn dense(&mut self, x: &str, w: &[f32], b: &[f32], inputs: usize, outputs: usize) -> String {
+    pub fn dense(
+        &mut self,
+        x: &str,
+        w: &[f32],
+        b: &[f32],
+        inputs: usize,
+        outputs: usize,
+    ) -> String {
         let w = self.constant("w", &[inputs, outputs], w);
         let b = self.constant("b", &[outputs], b);
         let y = self.node("MatMul", &[x, &w], vec![]);
         self.node("Add", &[&y, &b], vec![])
     }
 
-    /// Layer normalization over `axis` (written out so that any axis works without transposes).
-    pub fn layer_norm(&mut self, x: &str, gamma: &[f32], beta: &[f32], axis: i64, shape: &[usize], eps: f32) -> String {
-        let axes = vec![("axes", Attr::Ints(vec![axis])), ("keepdims", Attr::Int(1))];
-        let mean = self.node("ReduceMean", &[x], axes);
-        let centered = self.node("Sub", &[x, &mean], vec![]);
-        let squared = self.node("Mul", &[&centered, &centered], vec![]);
-        let axes = vec![("axes", Attr::Ints(vec![axis])), ("keepdims", Attr::Int(1))];
-        let var = self.node("ReduceMean", &[&squared], axes);
-        let eps = self.constant("eps", &[], &[eps]);
-        let var = self.node("Add", &[&var, &eps], vec![]);
-        let std = self.node("Sqrt", &[&var], vec![]);
-        let normed = self.node("Div", &[&centered, &std], vec![]);
-        let g = self.constant("gamma", shape, gamma);
-        let b = self.constant("beta", shape, beta);
-        let scaled = self.node("Mul", &[&normed, &g], vec![]);
-        self.node("Add", &[&scaled, &b], vec![])
+    /// Layer normalization over the last axis (opset 17's fused operator).
+    pub fn layer_norm(&mut self, x: &str, gamma: &[f32], beta: &[f32], eps: f32) -> String {
+        let g = self.constant("gamma", &[gamma.len()], gamma);
+        let b = self.constant("beta", &[beta.len()], beta);
+        self.node(
+            "LayerNormalization",
+            &[x, &g, &b],
+            vec![("axis", Attr::Int(-1)), ("epsilon", Attr::Float(eps))],
+        )
     }
 
     /// Exact GELU: `x * (1 + erf(x / sqrt 2)) / 2`.

@@ -23,12 +23,21 @@ pub struct EventDefaults {
 impl TrainConfig {
     /// The event rules this run validates with and exports.
     pub fn event_defaults(&self) -> EventDefaults {
-        EventDefaults { on: self.on_threshold, off: self.off_threshold, min_event_s: self.min_event_s, merge_gap_s: self.merge_gap_s }
+        EventDefaults {
+            on: self.on_threshold,
+            off: self.off_threshold,
+            min_event_s: self.min_event_s,
+            merge_gap_s: self.merge_gap_s,
+        }
     }
 }
 
 /// The contract a student is exported with.
-pub fn contract_for(model: &Student, rules: &EventDefaults, provenance: Vec<(&str, String)>) -> Contract {
+pub fn contract_for(
+    model: &Student,
+    rules: &EventDefaults,
+    provenance: Vec<(&str, String)>,
+) -> Contract {
     let c = model.config();
     Contract {
         sample_rate: c.sample_rate,
@@ -45,7 +54,10 @@ pub fn contract_for(model: &Student, rules: &EventDefaults, provenance: Vec<(&st
         preset: c.preset.clone(),
         parameters: c.parameters(),
         macs_per_second: c.macs_per_second(),
-        provenance: provenance.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        provenance: provenance
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
     }
 }
 
@@ -78,13 +90,24 @@ pub fn export_run(dir: &Path, out: &Path) -> Result<Contract> {
         &cfg.event_defaults(),
         vec![
             ("teacher", "none (supervised on annotations)".into()),
-            ("data", format!("{} (validation: {:.0} % of files, split by file name hash)", cfg.data.display(), cfg.val_fraction * 100.0)),
+            (
+                "data",
+                format!(
+                    "{} (validation: {:.0} % of files, split by file name hash)",
+                    cfg.data.display(),
+                    cfg.val_fraction * 100.0
+                ),
+            ),
             ("command", cfg.command.clone()),
             ("git_revision", git_revision()),
             ("seed", cfg.seed.to_string()),
-            ("validation_f1", format!("{:.4} at step {}", progress.best_f1, progress.best_step)),
+            (
+                "validation_f1",
+                format!("{:.4} at step {}", progress.best_f1, progress.best_step),
+            ),
         ],
     );
-    hark::sinks::write_atomic(out, &student_onnx(&model, &contract)).with_context(|| format!("exporting to {}", out.display()))?;
+    hark::sinks::write_atomic(out, &student_onnx(&model, &contract))
+        .with_context(|| format!("exporting to {}", out.display()))?;
     Ok(contract)
 }

@@ -24,13 +24,22 @@ pub fn state_specs(c: &StudentConfig) -> Vec<StateSpec> {
     let mut specs = Vec::new();
     for (i, conv) in c.conv.iter().enumerate() {
         if conv.tail() > 0 {
-            specs.push(StateSpec { name: format!("conv{i}"), shape: vec![1, c.conv_in(i), conv.tail()] });
+            specs.push(StateSpec {
+                name: format!("conv{i}"),
+                shape: vec![1, c.conv_in(i), conv.tail()],
+            });
         }
     }
-    specs.push(StateSpec { name: "valid".into(), shape: vec![1, c.cache_frames()] });
+    specs.push(StateSpec {
+        name: "valid".into(),
+        shape: vec![1, c.cache_frames()],
+    });
     for l in 0..c.layers {
         for kv in ["k", "v"] {
-            specs.push(StateSpec { name: format!("{kv}{l}"), shape: vec![1, c.heads, c.cache_frames(), c.head_dim()] });
+            specs.push(StateSpec {
+                name: format!("{kv}{l}"),
+                shape: vec![1, c.heads, c.cache_frames(), c.head_dim()],
+            });
         }
     }
     specs
@@ -39,7 +48,11 @@ pub fn state_specs(c: &StudentConfig) -> Vec<StateSpec> {
 /// The ALiBi bias between the chunk's queries and the cache-plus-chunk keys, `[heads, chunk, keys]`:
 /// `-slope * |query position - key position|`.
 pub fn streaming_alibi(c: &StudentConfig) -> Vec<f32> {
-    let (q_len, k_len, past) = (c.chunk_frames, c.cache_frames() + c.chunk_frames, c.cache_frames());
+    let (q_len, k_len, past) = (
+        c.chunk_frames,
+        c.cache_frames() + c.chunk_frames,
+        c.cache_frames(),
+    );
     let mut bias = Vec::with_capacity(c.heads * q_len * k_len);
     for slope in c.alibi_slopes() {
         for q in 0..q_len {
@@ -58,8 +71,16 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
     let keys = c.cache_frames() + t;
     let specs = state_specs(c);
     let audio = g.input("audio", &[1, c.chunk_samples()]);
-    let states: Vec<String> = specs.iter().map(|s| g.input(&format!("state_in_{}", s.name), &s.shape)).collect();
-    let state = |name: &str| specs.iter().position(|s| s.name == name).map(|i| states[i].clone());
+    let states: Vec<String> = specs
+        .iter()
+        .map(|s| g.input(&format!("state_in_{}", s.name), &s.shape))
+        .collect();
+    let state = |name: &str| {
+        specs
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| states[i].clone())
+    };
     let mut next_states: Vec<(String, String)> = Vec::new();
 
     // Front end on [1, channels, time]; each layer prepends its saved tail, so it is causal.
@@ -78,16 +99,27 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         }
         let weight = g.constant("conv_w", &[spec.channels, cin, spec.kernel], &cw.w);
         let bias = g.constant("conv_b", &[spec.channels], &cw.b);
-        x = g.node("Conv", &[&x, &weight, &bias], vec![("strides", Attr::Ints(vec![spec.stride as i64]))]);
+        x = g.node(
+            "Conv",
+            &[&x, &weight, &bias],
+            vec![("strides", Attr::Ints(vec![spec.stride as i64]))],
+        );
         len /= spec.stride;
-        x = g.layer_norm(&x, &cw.norm.gamma, &cw.norm.beta, 1, &[spec.channels, 1], NORM_EPS);
+        x = g.transpose(&x, &[0, 2, 1]); // [1, time, channels]
+        x = g.layer_norm(&x, &cw.norm.gamma, &cw.norm.beta, NORM_EPS);
         x = g.gelu(&x);
+        if i + 1 < c.conv.len() {
+            x = g.transpose(&x, &[0, 2, 1]);
+        }
     }
-    let mut x = g.transpose(&x, &[0, 2, 1]); // [1, t, d]
 
     // Which cached keys hold real frames: zeros at the start of a stream.
     let ones = g.constant("ones", &[1, t], &vec![1.0; t]);
-    let valid = g.node("Concat", &[&state("valid").expect("valid state"), &ones], vec![("axis", Attr::Int(1))]);
+    let valid = g.node(
+        "Concat",
+        &[&state("valid").expect("valid state"), &ones],
+        vec![("axis", Attr::Int(1))],
+    );
     let kept = g.slice(&valid, 1, t as i64, keys as i64);
     next_states.push(("valid".into(), kept));
     let one = g.constant("one", &[], &[1.0]);
@@ -100,7 +132,7 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
     let scale = g.constant("scale", &[], &[1.0 / (dh as f32).sqrt()]);
 
     for (l, lw) in w.layers.iter().enumerate() {
-        let a = g.layer_norm(&x, &lw.attn_norm.gamma, &lw.attn_norm.beta, -1, &[d], NORM_EPS);
+        let a = g.layer_norm(&x, &lw.attn_norm.gamma, &lw.attn_norm.beta, NORM_EPS);
         let qkv = g.dense(&a, &lw.qkv.w, &lw.qkv.b, d, 3 * d); // [1, t, 3d]
         let qkv = g.reshape(&qkv, &[1, t as i64, 3 * h as i64, dh as i64]);
         let qkv = g.transpose(&qkv, &[0, 2, 1, 3]); // [1, 3h, t, dh]
@@ -110,7 +142,11 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         let mut kv = Vec::new();
         for (name, part) in [("k", &parts[1]), ("v", &parts[2])] {
             let name = format!("{name}{l}");
-            let full = g.node("Concat", &[&state(&name).expect("cache state"), part], vec![("axis", Attr::Int(2))]);
+            let full = g.node(
+                "Concat",
+                &[&state(&name).expect("cache state"), part],
+                vec![("axis", Attr::Int(2))],
+            );
             let kept = g.slice(&full, 2, t as i64, keys as i64);
             next_states.push((name, kept));
             kv.push(full); // [1, h, keys, dh]
@@ -125,25 +161,32 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         let o = g.dense(&o, &lw.out.w, &lw.out.b, d, d);
         x = g.node("Add", &[&x, &o], vec![]);
 
-        let f = g.layer_norm(&x, &lw.ffn_norm.gamma, &lw.ffn_norm.beta, -1, &[d], NORM_EPS);
+        let f = g.layer_norm(&x, &lw.ffn_norm.gamma, &lw.ffn_norm.beta, NORM_EPS);
         let f = g.dense(&f, &lw.ffn_in.w, &lw.ffn_in.b, d, c.ffn);
         let f = g.gelu(&f);
         let f = g.dense(&f, &lw.ffn_out.w, &lw.ffn_out.b, c.ffn, d);
         x = g.node("Add", &[&x, &f], vec![]);
     }
 
-    let x = g.layer_norm(&x, &w.final_norm.gamma, &w.final_norm.beta, -1, &[d], NORM_EPS);
+    let x = g.layer_norm(&x, &w.final_norm.gamma, &w.final_norm.beta, NORM_EPS);
     let logits = g.dense(&x, &w.head.w, &w.head.b, d, c.classes.len());
     let probs = g.node("Sigmoid", &[&logits], vec![]);
     g.output(&probs, "probs", &[1, t, c.classes.len()]);
     for spec in &specs {
-        let value = &next_states.iter().find(|(n, _)| *n == spec.name).expect("every state is updated").1;
+        let value = &next_states
+            .iter()
+            .find(|(n, _)| *n == spec.name)
+            .expect("every state is updated")
+            .1;
         g.output(value, &format!("state_out_{}", spec.name), &spec.shape);
     }
 
     ModelProto {
         ir_version: IR_VERSION,
-        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: OPSET }],
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: OPSET,
+        }],
         producer_name: "hark-train".into(),
         producer_version: env!("CARGO_PKG_VERSION").into(),
         doc_string: "hark streaming student (contract 1)".into(),

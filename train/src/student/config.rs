@@ -71,22 +71,35 @@ impl StudentConfig {
 
     /// ALiBi slope of each head: a geometric sequence, steepest first.
     pub fn alibi_slopes(&self) -> Vec<f32> {
-        (0..self.heads).map(|h| 2f32.powf(-8.0 * (h + 1) as f32 / self.heads as f32)).collect()
+        (0..self.heads)
+            .map(|h| 2f32.powf(-8.0 * (h + 1) as f32 / self.heads as f32))
+            .collect()
     }
 
     /// Checks the shapes fit together.
     pub fn check(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(!self.conv.is_empty(), "the front end needs at least one conv layer");
         anyhow::ensure!(
-            self.conv.iter().all(|c| c.kernel >= c.stride && c.stride > 0),
+            !self.conv.is_empty(),
+            "the front end needs at least one conv layer"
+        );
+        anyhow::ensure!(
+            self.conv
+                .iter()
+                .all(|c| c.kernel >= c.stride && c.stride > 0),
             "each conv kernel must be at least its stride"
         );
         anyhow::ensure!(
             self.conv.last().map(|c| c.channels) == Some(self.d_model),
             "the last conv layer must have d_model channels"
         );
-        anyhow::ensure!(self.heads > 0 && self.d_model % self.heads == 0, "d_model must split into heads");
-        anyhow::ensure!(!self.classes.is_empty(), "the model needs at least one class");
+        anyhow::ensure!(
+            self.heads > 0 && self.d_model % self.heads == 0,
+            "d_model must split into heads"
+        );
+        anyhow::ensure!(
+            !self.classes.is_empty(),
+            "the model needs at least one class"
+        );
         Ok(())
     }
 
@@ -96,10 +109,16 @@ impl StudentConfig {
         let conv: usize = (0..self.conv.len())
             .map(|i| {
                 let c = self.conv[i];
-                c.channels * self.conv_in(i) * c.kernel + if i > 0 { c.channels } else { 0 } + 2 * c.channels
+                c.channels * self.conv_in(i) * c.kernel
+                    + if i > 0 { c.channels } else { 0 }
+                    + 2 * c.channels
             })
             .sum();
-        let layer = 2 * 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * self.ffn + self.ffn) + (self.ffn * d + d);
+        let layer = 2 * 2 * d
+            + (d * 3 * d + 3 * d)
+            + (d * d + d)
+            + (d * self.ffn + self.ffn)
+            + (self.ffn * d + d);
         let head = 2 * d + d * self.classes.len() + self.classes.len();
         (conv + self.layers * layer + head) as u64
     }

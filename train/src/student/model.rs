@@ -44,7 +44,9 @@ pub struct Student {
 }
 
 fn norm(d: usize, device: &Device) -> LayerNorm {
-    LayerNormConfig::new(d).with_epsilon(NORM_EPS as f64).init(device)
+    LayerNormConfig::new(d)
+        .with_epsilon(NORM_EPS as f64)
+        .init(device)
 }
 
 impl StudentConfig {
@@ -88,15 +90,25 @@ impl StudentConfig {
 
 /// Additive attention bias for queries `[q0, q1)` and keys `[k0, k1)` of one sequence,
 /// `[1, heads, queries, keys]`: ALiBi inside the chunked causal window, -1e9 outside it.
-fn attention_bias(c: &StudentConfig, q: std::ops::Range<usize>, k: std::ops::Range<usize>, device: &Device) -> Tensor<4> {
+fn attention_bias(
+    c: &StudentConfig,
+    q: std::ops::Range<usize>,
+    k: std::ops::Range<usize>,
+    device: &Device,
+) -> Tensor<4> {
     let (nq, nk) = (q.len(), k.len());
     let mut bias = Vec::with_capacity(c.heads * nq * nk);
     for slope in c.alibi_slopes() {
         for i in q.clone() {
             let chunk = i / c.chunk_frames;
             for j in k.clone() {
-                let visible = j / c.chunk_frames <= chunk && j / c.chunk_frames + c.past_chunks >= chunk;
-                bias.push(if visible { -slope * i.abs_diff(j) as f32 } else { -1e9 });
+                let visible =
+                    j / c.chunk_frames <= chunk && j / c.chunk_frames + c.past_chunks >= chunk;
+                bias.push(if visible {
+                    -slope * i.abs_diff(j) as f32
+                } else {
+                    -1e9
+                });
             }
         }
     }
@@ -120,13 +132,18 @@ impl Layer {
         for q0 in (0..t).step_by(block) {
             let q1 = (q0 + block).min(t);
             let k0 = q0.saturating_sub(window);
-            let scores = q.clone().narrow(2, q0, q1 - q0).matmul(k.clone().narrow(2, k0, q1 - k0).swap_dims(2, 3));
+            let scores = q
+                .clone()
+                .narrow(2, q0, q1 - q0)
+                .matmul(k.clone().narrow(2, k0, q1 - k0).swap_dims(2, 3));
             let scores = scores + attention_bias(c, q0..q1, k0..q1, &device); // [b, h, q, k]
             outputs.push(softmax(scores, 3).matmul(v.clone().narrow(2, k0, q1 - k0))); // [b, h, q, dh]
         }
         let o = Tensor::cat(outputs, 2).swap_dims(1, 2).reshape([b, t, d]);
         let x = x + self.out.forward(o);
-        let f = self.ffn_out.forward(gelu(self.ffn_in.forward(self.ffn_norm.forward(x.clone()))));
+        let f = self
+            .ffn_out
+            .forward(gelu(self.ffn_in.forward(self.ffn_norm.forward(x.clone()))));
         x + f
     }
 }
@@ -167,15 +184,30 @@ impl Student {
             t.try_into_vec_as::<f32>().expect("f32 weights")
         }
         fn norm(n: &LayerNorm) -> Norm {
-            let beta = n.beta.as_ref().map(|b| vec(b.val())).unwrap_or_else(|| vec![0.0; n.gamma.dims()[0]]);
-            Norm { gamma: vec(n.gamma.val()), beta }
+            let beta = n
+                .beta
+                .as_ref()
+                .map(|b| vec(b.val()))
+                .unwrap_or_else(|| vec![0.0; n.gamma.dims()[0]]);
+            Norm {
+                gamma: vec(n.gamma.val()),
+                beta,
+            }
         }
         fn dense(l: &Linear) -> Dense {
             let out = l.weight.dims()[1];
-            Dense { w: vec(l.weight.val()), b: l.bias.as_ref().map(|b| vec(b.val())).unwrap_or_else(|| vec![0.0; out]) }
+            Dense {
+                w: vec(l.weight.val()),
+                b: l.bias
+                    .as_ref()
+                    .map(|b| vec(b.val()))
+                    .unwrap_or_else(|| vec![0.0; out]),
+            }
         }
         fn bias(p: &Option<Param<Tensor<1>>>, n: usize) -> Vec<f32> {
-            p.as_ref().map(|b| vec(b.val())).unwrap_or_else(|| vec![0.0; n])
+            p.as_ref()
+                .map(|b| vec(b.val()))
+                .unwrap_or_else(|| vec![0.0; n])
         }
         StudentWeights {
             conv: self

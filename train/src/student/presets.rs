@@ -7,34 +7,59 @@ pub const DEFAULT_PRESET: &str = "recorder";
 
 /// Every preset name with the hardware it is sized for.
 pub const PRESETS: &[(&str, &str)] = &[
-    ("recorder", "small: Raspberry Pi Zero 2 W / Pi 4 field recorders, <= 50 MMAC per audio second"),
+    (
+        "recorder",
+        "small: Raspberry Pi Zero 2 W / Pi 4 field recorders, <= 50 MMAC per audio second",
+    ),
     ("pi5", "medium: Raspberry Pi 5 and laptops"),
     ("jetson", "large: Jetson Orin-class GPUs"),
 ];
 
 const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvSpec {
-    ConvSpec { kernel, stride, channels }
+    ConvSpec {
+        kernel,
+        stride,
+        channels,
+    }
 }
 
 /// The architecture of a named preset, for the given class names.
 pub fn preset(name: &str, classes: Vec<String>) -> anyhow::Result<StudentConfig> {
     let (front, d_model, heads, layers, ffn) = match name {
         "recorder" => (
-            vec![conv(10, 5, 32), conv(8, 4, 32), conv(4, 2, 48), conv(4, 2, 64), conv(2, 2, 64)],
+            vec![
+                conv(10, 5, 32),
+                conv(8, 4, 32),
+                conv(4, 2, 48),
+                conv(4, 2, 64),
+                conv(2, 2, 64),
+            ],
             64,
             4,
             2,
             256,
         ),
         "pi5" => (
-            vec![conv(10, 5, 48), conv(8, 4, 64), conv(4, 2, 96), conv(4, 2, 96), conv(2, 2, 96)],
+            vec![
+                conv(10, 5, 48),
+                conv(8, 4, 64),
+                conv(4, 2, 96),
+                conv(4, 2, 96),
+                conv(2, 2, 96),
+            ],
             96,
             4,
             3,
             384,
         ),
         "jetson" => (
-            vec![conv(10, 5, 64), conv(8, 4, 128), conv(4, 2, 128), conv(4, 2, 192), conv(2, 2, 192)],
+            vec![
+                conv(10, 5, 64),
+                conv(8, 4, 128),
+                conv(4, 2, 128),
+                conv(4, 2, 192),
+                conv(2, 2, 192),
+            ],
             192,
             6,
             4,
@@ -42,7 +67,10 @@ pub fn preset(name: &str, classes: Vec<String>) -> anyhow::Result<StudentConfig>
         ),
         other => {
             let known: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
-            anyhow::bail!("unknown preset `{other}`; choose one of: {}", known.join(", "))
+            anyhow::bail!(
+                "unknown preset `{other}`; choose one of: {}",
+                known.join(", ")
+            )
         }
     };
     let config = StudentConfig {
@@ -72,7 +100,10 @@ mod tests {
             let hop_ms = 1000.0 * c.hop_samples() as f64 / c.sample_rate as f64;
             let chunk_ms = hop_ms * c.chunk_frames as f64;
             let context_s = c.cache_frames() as f64 * hop_ms / 1000.0;
-            assert!(hop_ms <= 10.0 && chunk_ms <= 160.0 && context_s >= 1.0, "{name}");
+            assert!(
+                hop_ms <= 10.0 && chunk_ms <= 160.0 && context_s >= 1.0,
+                "{name}"
+            );
         }
     }
 
