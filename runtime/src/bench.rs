@@ -9,10 +9,7 @@ use prost::Message;
 use tract_onnx::prelude::*;
 
 use crate::model::Model;
-use crate::onnx_proto::{
-    Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto,
-    TensorTypeProto, TypeProto, ValueInfoProto, data_type,
-};
+use crate::onnx_proto::{GraphProto, ModelProto, NodeProto, OperatorSetIdProto, ValueInfoProto};
 use crate::session::Session;
 
 /// What one streaming run measured.
@@ -69,25 +66,6 @@ pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
     })
 }
 
-fn tensor_info(name: &str, shape: &[usize]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TensorTypeProto {
-                elem_type: data_type::FLOAT,
-                shape: Some(TensorShapeProto {
-                    dim: shape
-                        .iter()
-                        .map(|&d| Dimension {
-                            dim_value: Some(d as i64),
-                        })
-                        .collect(),
-                }),
-            }),
-        }),
-    }
-}
-
 /// f32 multiply-accumulates per second of one `n x n x n` matrix product in tract, best of `reps`.
 pub fn gemm_peak(n: usize, reps: usize) -> Result<f64> {
     let graph = GraphProto {
@@ -100,8 +78,11 @@ pub fn gemm_peak(n: usize, reps: usize) -> Result<f64> {
         }],
         name: "gemm".into(),
         initializer: vec![],
-        input: vec![tensor_info("a", &[n, n]), tensor_info("b", &[n, n])],
-        output: vec![tensor_info("c", &[n, n])],
+        input: vec![
+            ValueInfoProto::f32_tensor("a", &[n, n]),
+            ValueInfoProto::f32_tensor("b", &[n, n]),
+        ],
+        output: vec![ValueInfoProto::f32_tensor("c", &[n, n])],
     };
     let proto = ModelProto {
         ir_version: 10,

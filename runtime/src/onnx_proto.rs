@@ -162,3 +162,25 @@ pub mod data_type {
     pub const INT32: i32 = 6;
     pub const INT64: i32 = 7;
 }
+
+impl ValueInfoProto {
+    /// An f32 tensor of fixed shape.
+    pub fn f32_tensor(name: &str, shape: &[usize]) -> Self {
+        Self {
+            name: name.to_string(),
+            r#type: Some(TypeProto {
+                tensor_type: Some(TensorTypeProto {
+                    elem_type: data_type::FLOAT,
+                    shape: Some(TensorShapeProto {
+                        dim: shape
+                            .iter()
+                            .map(|&d| Dimension {
+                                dim_value: Some(d as i64),
+                            })
+                            .collect(),
+                    }),
+                }),
+            }),
+        }
+    }
+}

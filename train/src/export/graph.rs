@@ -1,8 +1,7 @@
 //! A small builder for ONNX graphs: named initializers, nodes with attributes, typed inputs/outputs.
 
 use hark::onnx_proto::{
-    AttributeProto, Dimension, GraphProto, NodeProto, TensorProto, TensorShapeProto,
-    TensorTypeProto, TypeProto, ValueInfoProto, attribute_type, data_type,
+    AttributeProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, attribute_type, data_type,
 };
 
 /// An attribute value for [`GraphBuilder::node`].
@@ -19,29 +18,12 @@ pub struct GraphBuilder {
     counter: usize,
 }
 
-fn value_info(name: &str, shape: &[usize]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.to_string(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TensorTypeProto {
-                elem_type: data_type::FLOAT,
-                shape: Some(TensorShapeProto {
-                    dim: shape
-                        .iter()
-                        .map(|&d| Dimension {
-                            dim_value: Some(d as i64),
-                        })
-                        .collect(),
-                }),
-            }),
-        }),
-    }
-}
-
 impl GraphBuilder {
     /// Declares an f32 graph input.
     pub fn input(&mut self, name: &str, shape: &[usize]) -> String {
-        self.graph.input.push(value_info(name, shape));
+        self.graph
+            .input
+            .push(ValueInfoProto::f32_tensor(name, shape));
         name.to_string()
     }
 
@@ -54,7 +36,9 @@ impl GraphBuilder {
             op_type: "Identity".into(),
             attribute: vec![],
         });
-        self.graph.output.push(value_info(name, shape));
+        self.graph
+            .output
+            .push(ValueInfoProto::f32_tensor(name, shape));
     }
 
     fn fresh(&mut self, stem: &str) -> String {
