@@ -50,22 +50,7 @@ pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
         {
             continue;
         }
-        let time = |i: usize, what: &str| -> Result<f64> {
-            let raw = fields.get(i).copied().unwrap_or("");
-            raw.parse::<f64>()
-                .ok()
-                .filter(|t| t.is_finite() && *t >= 0.0)
-                .with_context(|| {
-                    format!(
-                        "line {}: {what} `{raw}` is not a time in seconds",
-                        number + 1
-                    )
-                })
-        };
-        let (onset_s, offset_s) = (time(begin, "begin time")?, time(end, "end time")?);
-        if offset_s < onset_s {
-            bail!("line {}: the selection ends before it begins", number + 1);
-        }
+        let (onset_s, offset_s) = span(&fields, begin, end, number + 1)?;
         let label = label.and_then(|i| fields.get(i)).unwrap_or(&"").to_string();
         out.push(Annotation {
             onset_s,
@@ -104,17 +89,7 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
     let mut out: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
     for (number, line) in lines {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let time = |i: usize| -> Result<f64> {
-            let raw = fields.get(i).copied().unwrap_or("");
-            raw.parse::<f64>()
-                .ok()
-                .filter(|t| t.is_finite() && *t >= 0.0)
-                .with_context(|| format!("line {}: `{raw}` is not a time in seconds", number + 1))
-        };
-        let (onset_s, offset_s) = (time(onset)?, time(offset)?);
-        if offset_s < onset_s {
-            bail!("line {}: the event ends before it begins", number + 1);
-        }
+        let (onset_s, offset_s) = span(&fields, onset, offset, number + 1)?;
         let name = fields.get(file).copied().unwrap_or("").to_string();
         let label = label.and_then(|i| fields.get(i)).unwrap_or(&"").to_string();
         out.entry(name).or_default().push(Annotation {
@@ -127,6 +102,22 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
         list.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
     }
     Ok(out)
+}
+
+/// The `(onset, offset)` in seconds from two columns of a row, checked to be times in order.
+fn span(fields: &[&str], onset: usize, offset: usize, line: usize) -> Result<(f64, f64)> {
+    let time = |i: usize| -> Result<f64> {
+        let raw = fields.get(i).copied().unwrap_or("");
+        raw.parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .with_context(|| format!("line {line}: `{raw}` is not a time in seconds"))
+    };
+    let (start, end) = (time(onset)?, time(offset)?);
+    if end < start {
+        bail!("line {line}: the event ends before it begins");
+    }
+    Ok((start, end))
 }
 
 #[cfg(test)]
