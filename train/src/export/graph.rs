@@ -4,6 +4,18 @@ use hark::onnx_proto::{
     AttributeProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, attribute_type, data_type,
 };
 
+/// Row width, in values, that tract's broadcast kernels need to take their fast path
+/// (one AVX-512 register's bytes, counted as elements; a multiple of every narrower ISA's).
+const AFFINE_ROW: usize = 64;
+
+fn lcm(a: usize, b: usize) -> usize {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
+}
+
 /// An attribute value for [`GraphBuilder::node`].
 pub enum Attr {
     Int(i64),
@@ -63,11 +75,21 @@ impl GraphBuilder {
         name
     }
 
-    /// An i64 constant (shapes, axes, indices).
+    /// A 1-D i64 constant (shapes, axes, indices).
     pub fn ints(&mut self, stem: &str, data: &[i64]) -> String {
+        self.ints_shaped(stem, &[data.len()], data)
+    }
+
+    /// An i64 constant of any shape.
+    pub fn ints_shaped(&mut self, stem: &str, dims: &[usize], data: &[i64]) -> String {
+        assert_eq!(
+            dims.iter().product::<usize>(),
+            data.len(),
+            "constant {stem}: shape and data disagree"
+        );
         let name = self.fresh(stem);
         self.graph.initializer.push(TensorProto {
-            dims: vec![data.len() as i64],
+            dims: dims.iter().map(|&d| d as i64).collect(),
             data_type: data_type::INT64,
             name: name.clone(),
             raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
@@ -151,15 +173,35 @@ impl GraphBuilder {
         self.node("Add", &[&y, &b], vec![])
     }
 
-    /// Layer normalization over the last axis (opset 17's fused operator).
-    pub fn layer_norm(&mut self, x: &str, gamma: &[f32], beta: &[f32], eps: f32) -> String {
-        let g = self.constant("gamma", &[gamma.len()], gamma);
-        let b = self.constant("beta", &[beta.len()], beta);
-        self.node(
-            "LayerNormalization",
-            &[x, &g, &b],
-            vec![("axis", Attr::Int(-1)), ("epsilon", Attr::Float(eps))],
-        )
+    /// Layer normalization over the last axis of `[1, rows, channels]` (opset 17's fused operator).
+    ///
+    /// tract applies a per-channel scale and shift fast only when a row holds a multiple of
+    /// [`AFFINE_ROW`] values, so narrower layers apply theirs over a reshaped view of wider rows.
+    pub fn layer_norm(
+        &mut self,
+        x: &str,
+        rows: usize,
+        gamma: &[f32],
+        beta: &[f32],
+        eps: f32,
+    ) -> String {
+        let channels = gamma.len();
+        let wide = lcm(channels, AFFINE_ROW);
+        let attrs = || vec![("axis", Attr::Int(-1)), ("epsilon", Attr::Float(eps))];
+        if channels % AFFINE_ROW == 0 || (rows * channels) % wide != 0 {
+            let g = self.constant("gamma", &[channels], gamma);
+            let b = self.constant("beta", &[channels], beta);
+            return self.node("LayerNormalization", &[x, &g, &b], attrs());
+        }
+        let ones = self.constant("ones", &[channels], &vec![1.0; channels]);
+        let normed = self.node("LayerNormalization", &[x, &ones], attrs());
+        let repeat = wide / channels;
+        let g = self.constant("gamma", &[wide], &gamma.repeat(repeat));
+        let b = self.constant("beta", &[wide], &beta.repeat(repeat));
+        let flat = self.reshape(&normed, &[1, (rows * channels / wide) as i64, wide as i64]);
+        let scaled = self.node("Mul", &[&flat, &g], vec![]);
+        let shifted = self.node("Add", &[&scaled, &b], vec![]);
+        self.reshape(&shifted, &[1, rows as i64, channels as i64])
     }
 
     /// Exact GELU: `x * (1 + erf(x / sqrt 2)) / 2`.

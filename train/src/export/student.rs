@@ -26,7 +26,7 @@ pub fn state_specs(c: &StudentConfig) -> Vec<StateSpec> {
         if conv.tail() > 0 {
             specs.push(StateSpec {
                 name: format!("conv{i}"),
-                shape: vec![1, c.conv_in(i), conv.tail()],
+                shape: vec![1, conv.tail(), c.conv_in(i)],
             });
         }
     }
@@ -64,6 +64,20 @@ pub fn streaming_alibi(c: &StudentConfig) -> Vec<f32> {
     bias
 }
 
+/// Conv weights `[out, in, kernel]` as a dense `[kernel * in, out]` matrix over a window of
+/// samples laid out time-major (`kernel` rows of `in` channels).
+fn conv_as_dense(w: &[f32], outputs: usize, inputs: usize, kernel: usize) -> Vec<f32> {
+    let mut dense = vec![0.0; w.len()];
+    for o in 0..outputs {
+        for i in 0..inputs {
+            for k in 0..kernel {
+                dense[(k * inputs + i) * outputs + o] = w[(o * inputs + i) * kernel + k];
+            }
+        }
+    }
+    dense
+}
+
 /// Builds the contract-1 model.
 pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract) -> ModelProto {
     let mut g = GraphBuilder::default();
@@ -83,34 +97,37 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
     };
     let mut next_states: Vec<(String, String)> = Vec::new();
 
-    // Front end on [1, channels, time]; each layer prepends its saved tail, so it is causal.
-    let mut x = g.reshape(&audio, &[1, 1, c.chunk_samples() as i64]);
+    // Front end, time-major [1, time, channels] like the transformer after it, so the layer norms
+    // run over contiguous rows. Each conv layer prepends its saved tail, so it is causal.
+    let mut x = g.reshape(&audio, &[1, c.chunk_samples() as i64, 1]);
     let mut len = c.chunk_samples();
     for (i, (spec, cw)) in c.conv.iter().zip(&w.conv).enumerate() {
         let cin = c.conv_in(i);
         if spec.tail() > 0 {
             let name = format!("conv{i}");
             let past = state(&name).expect("conv state declared");
-            let joined = g.node("Concat", &[&past, &x], vec![("axis", Attr::Int(2))]);
+            let joined = g.node("Concat", &[&past, &x], vec![("axis", Attr::Int(1))]);
             let total = (len + spec.tail()) as i64;
-            let kept = g.slice(&joined, 2, total - spec.tail() as i64, total);
+            let kept = g.slice(&joined, 1, total - spec.tail() as i64, total);
             next_states.push((name, kept));
             x = joined;
         }
-        let weight = g.constant("conv_w", &[spec.channels, cin, spec.kernel], &cw.w);
-        let bias = g.constant("conv_b", &[spec.channels], &cw.b);
-        x = g.node(
-            "Conv",
-            &[&x, &weight, &bias],
-            vec![("strides", Attr::Ints(vec![spec.stride as i64]))],
-        );
-        len /= spec.stride;
-        x = g.transpose(&x, &[0, 2, 1]); // [1, time, channels]
-        x = g.layer_norm(&x, &cw.norm.gamma, &cw.norm.beta, NORM_EPS);
+        // Each output frame's window is `span` consecutive blocks of `stride` steps, gathered as
+        // one row so the whole layer is one matmul.
+        let (frames, span) = (len / spec.stride, spec.kernel / spec.stride);
+        let block = (spec.stride * cin) as i64;
+        let blocks = g.reshape(&x, &[1, ((len + spec.tail()) / spec.stride) as i64, block]);
+        let window: Vec<i64> = (0..frames)
+            .flat_map(|f| (f..f + span).map(|b| b as i64))
+            .collect();
+        let window = g.ints_shaped("window", &[frames, span], &window);
+        let windows = g.node("Gather", &[&blocks, &window], vec![("axis", Attr::Int(1))]);
+        let windows = g.reshape(&windows, &[1, frames as i64, span as i64 * block]);
+        let weight = conv_as_dense(&cw.w, spec.channels, cin, spec.kernel);
+        x = g.dense(&windows, &weight, &cw.b, spec.kernel * cin, spec.channels);
+        x = g.layer_norm(&x, frames, &cw.norm.gamma, &cw.norm.beta, NORM_EPS);
         x = g.gelu(&x);
-        if i + 1 < c.conv.len() {
-            x = g.transpose(&x, &[0, 2, 1]);
-        }
+        len = frames;
     }
 
     // Which cached keys hold real frames: zeros at the start of a stream.
@@ -132,7 +149,7 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
     let scale = g.constant("scale", &[], &[1.0 / (dh as f32).sqrt()]);
 
     for (l, lw) in w.layers.iter().enumerate() {
-        let a = g.layer_norm(&x, &lw.attn_norm.gamma, &lw.attn_norm.beta, NORM_EPS);
+        let a = g.layer_norm(&x, t, &lw.attn_norm.gamma, &lw.attn_norm.beta, NORM_EPS);
         let qkv = g.dense(&a, &lw.qkv.w, &lw.qkv.b, d, 3 * d); // [1, t, 3d]
         let qkv = g.reshape(&qkv, &[1, t as i64, 3 * h as i64, dh as i64]);
         let qkv = g.transpose(&qkv, &[0, 2, 1, 3]); // [1, 3h, t, dh]
@@ -161,14 +178,14 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         let o = g.dense(&o, &lw.out.w, &lw.out.b, d, d);
         x = g.node("Add", &[&x, &o], vec![]);
 
-        let f = g.layer_norm(&x, &lw.ffn_norm.gamma, &lw.ffn_norm.beta, NORM_EPS);
+        let f = g.layer_norm(&x, t, &lw.ffn_norm.gamma, &lw.ffn_norm.beta, NORM_EPS);
         let f = g.dense(&f, &lw.ffn_in.w, &lw.ffn_in.b, d, c.ffn);
         let f = g.gelu(&f);
         let f = g.dense(&f, &lw.ffn_out.w, &lw.ffn_out.b, c.ffn, d);
         x = g.node("Add", &[&x, &f], vec![]);
     }
 
-    let x = g.layer_norm(&x, &w.final_norm.gamma, &w.final_norm.beta, NORM_EPS);
+    let x = g.layer_norm(&x, t, &w.final_norm.gamma, &w.final_norm.beta, NORM_EPS);
     let logits = g.dense(&x, &w.head.w, &w.head.b, d, c.classes.len());
     let probs = g.node("Sigmoid", &[&logits], vec![]);
     g.output(&probs, "probs", &[1, t, c.classes.len()]);

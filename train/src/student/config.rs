@@ -85,8 +85,8 @@ impl StudentConfig {
         anyhow::ensure!(
             self.conv
                 .iter()
-                .all(|c| c.kernel >= c.stride && c.stride > 0),
-            "each conv kernel must be at least its stride"
+                .all(|c| c.stride > 0 && c.kernel >= c.stride && c.kernel % c.stride == 0),
+            "each conv kernel must be a whole number of strides"
         );
         anyhow::ensure!(
             self.conv.last().map(|c| c.channels) == Some(self.d_model),
