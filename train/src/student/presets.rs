@@ -28,11 +28,10 @@ pub fn preset(name: &str, classes: Vec<String>) -> anyhow::Result<StudentConfig>
     let (front, d_model, heads, layers, ffn) = match name {
         "recorder" => (
             vec![
-                conv(10, 5, 32),
-                conv(8, 4, 32),
-                conv(4, 2, 48),
+                conv(20, 10, 32),
+                conv(8, 4, 64),
                 conv(4, 2, 64),
-                conv(2, 2, 64),
+                conv(4, 2, 64),
             ],
             64,
             4,
