@@ -30,25 +30,44 @@ impl StreamReport {
     }
 }
 
-/// Streams `seconds` of deterministic noise-and-tone audio through `model`, one chunk per call.
+/// Deterministic test audio: faint noise with a tone switched on and off every quarter second.
+struct TestSignal {
+    state: u32,
+    t: usize,
+}
+
+impl TestSignal {
+    fn new() -> Self {
+        Self {
+            state: 0x2545_f491,
+            t: 0,
+        }
+    }
+
+    fn fill(&mut self, chunk: &mut [f32]) {
+        for v in chunk.iter_mut() {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 17;
+            self.state ^= self.state << 5;
+            let noise = (self.state as f32 / u32::MAX as f32 - 0.5) * 0.02;
+            let t = self.t;
+            *v = noise + 0.1 * (t as f32 * 0.55).sin() * ((t / 4000) % 2) as f32;
+            self.t += 1;
+        }
+    }
+}
+
+/// Streams `seconds` of test audio through `model`, one chunk per call.
 pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
     let c = &model.contract;
     let chunks = (seconds * c.sample_rate as f64 / c.chunk_samples as f64).ceil() as usize;
     let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
-    let mut state = 0x2545_f491u32;
+    let mut signal = TestSignal::new();
     let mut probs = Vec::new();
     let mut times = Vec::with_capacity(chunks);
     let mut chunk = vec![0.0f32; c.chunk_samples];
-    let mut t = 0usize;
     for _ in 0..chunks {
-        for v in chunk.iter_mut() {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.02;
-            *v = noise + 0.1 * (t as f32 * 0.55).sin() * ((t / 4000) % 2) as f32;
-            t += 1;
-        }
+        signal.fill(&mut chunk);
         let start = Instant::now();
         probs.clear();
         session
@@ -64,6 +83,64 @@ pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
         wall_s,
         chunk_ms: (pct(0.5), pct(0.99), pct(1.0)),
     })
+}
+
+/// Time spent in one operator of the optimized graph, per chunk.
+#[derive(Debug, Clone)]
+pub struct NodeTime {
+    /// tract's operator, e.g. `OptMatMul`.
+    pub op: String,
+    /// The node's name, derived from the ONNX node it came from.
+    pub name: String,
+    pub micros_per_chunk: f64,
+}
+
+/// Runs `chunks` chunks of test audio and times every operator; slowest first. Shows where a
+/// model's time goes, which the MAC count alone does not.
+pub fn node_profile(model: &Model, chunks: usize) -> Result<Vec<NodeTime>> {
+    let c = &model.contract;
+    let mut runner = model.plan.spawn()?;
+    let mut state: Vec<TValue> = model
+        .states
+        .iter()
+        .map(|s| Tensor::zero::<f32>(&s.shape).map(|t| t.into_tvalue()))
+        .collect::<TractResult<_>>()?;
+    let mut signal = TestSignal::new();
+    let mut chunk = vec![0.0f32; c.chunk_samples];
+    let mut totals: Vec<(f64, String, String)> = Vec::new();
+    let warmup = chunks / 10;
+    for i in 0..chunks + warmup {
+        signal.fill(&mut chunk);
+        let mut inputs = tvec![Tensor::from_shape(&[1, chunk.len()], &chunk)?.into_tvalue()];
+        inputs.extend(state.drain(..));
+        let mut outputs = runner.run_plan_with_eval(inputs, |ctx, op_state, node, input| {
+            let start = Instant::now();
+            let out = tract_onnx::tract_core::plan::eval(ctx, op_state, node, input);
+            if i >= warmup {
+                if totals.len() <= node.id {
+                    totals.resize(node.id + 1, (0.0, String::new(), String::new()));
+                }
+                let entry = &mut totals[node.id];
+                if entry.1.is_empty() {
+                    (entry.1, entry.2) = (node.op().name().to_string(), node.name.clone());
+                }
+                entry.0 += start.elapsed().as_secs_f64();
+            }
+            out
+        })?;
+        state.extend(outputs.drain(1..));
+    }
+    let mut nodes: Vec<NodeTime> = totals
+        .into_iter()
+        .filter(|(_, op, _)| !op.is_empty())
+        .map(|(t, op, name)| NodeTime {
+            op,
+            name,
+            micros_per_chunk: t * 1e6 / chunks as f64,
+        })
+        .collect();
+    nodes.sort_by(|a, b| b.micros_per_chunk.total_cmp(&a.micros_per_chunk));
+    Ok(nodes)
 }
 
 /// f32 multiply-accumulates per second of one `n x n x n` matrix product in tract, best of `reps`.

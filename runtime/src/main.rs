@@ -48,6 +48,9 @@ enum Command {
         /// Seconds of audio to stream.
         #[arg(long, default_value_t = 600.0)]
         seconds: f64,
+        /// Also time each operator of the optimized graph and list the N slowest.
+        #[arg(long, value_name = "N")]
+        nodes: Option<usize>,
     },
 }
 
@@ -154,7 +157,7 @@ fn detect(file: &Path, model: Option<&Path>, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn bench(path: Option<&Path>, seconds: f64) -> Result<()> {
+fn bench(path: Option<&Path>, seconds: f64, nodes: Option<usize>) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
             "hark: warning: this is a debug build; measure with `cargo run --release -p hark -- bench`"
@@ -201,6 +204,26 @@ fn bench(path: Option<&Path>, seconds: f64) -> Result<()> {
         "efficiency           {:.1} % of peak",
         100.0 * achieved / best_gemm
     );
+    if let Some(n) = nodes {
+        let chunks = (seconds * model.contract.sample_rate as f64
+            / model.contract.chunk_samples as f64)
+            .ceil() as usize;
+        let profile = hark::bench::node_profile(&model, chunks.max(1))?;
+        let total: f64 = profile.iter().map(|p| p.micros_per_chunk).sum();
+        println!(
+            "\noperators            {} nodes, {total:.0} us per chunk (timed one by one); slowest {n}:",
+            profile.len()
+        );
+        for p in profile.iter().take(n) {
+            println!(
+                "{:>9.1} us {:>5.1} %  {:<22} {}",
+                p.micros_per_chunk,
+                100.0 * p.micros_per_chunk / total,
+                p.op,
+                p.name
+            );
+        }
+    }
     Ok(())
 }
 
@@ -209,7 +232,11 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info { model } => info(model.as_deref()),
         Command::Detect { file, model, out } => detect(file, model.as_deref(), out.as_deref()),
-        Command::Bench { model, seconds } => bench(model.as_deref(), *seconds),
+        Command::Bench {
+            model,
+            seconds,
+            nodes,
+        } => bench(model.as_deref(), *seconds, *nodes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
