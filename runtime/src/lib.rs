@@ -7,6 +7,7 @@ pub mod annotations;
 pub mod bench;
 pub mod contract;
 pub mod decode;
+pub mod engine;
 pub mod eval;
 pub mod events;
 pub mod model;

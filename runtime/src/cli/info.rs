@@ -1,0 +1,61 @@
+//! `hark info`: print a model's contract.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::load_model;
+
+pub fn info(path: Option<&Path>) -> Result<()> {
+    let model = load_model(path)?;
+    let c = &model.contract;
+    let name = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "embedded default model".into());
+    println!("model            {name} ({} bytes)", model.file_bytes);
+    println!(
+        "contract         1, {} weights, preset {}",
+        c.quantization, c.preset
+    );
+    println!("sample rate      {} Hz", c.sample_rate);
+    println!(
+        "chunk            {} samples ({:.0} ms), {} frames",
+        c.chunk_samples,
+        c.chunk_seconds() * 1e3,
+        c.frames_per_chunk
+    );
+    println!(
+        "frame hop        {} samples ({:.1} ms)",
+        c.hop_samples,
+        c.hop_seconds() * 1e3
+    );
+    println!(
+        "latency          {} samples ({:.0} ms)",
+        c.latency_samples,
+        1e3 * c.latency_samples as f64 / c.sample_rate as f64
+    );
+    println!("classes          {}", c.classes.join(", "));
+    println!(
+        "thresholds       on {:?}, off {:?}",
+        c.on_thresholds, c.off_thresholds
+    );
+    println!(
+        "events           min {:.3} s, merge gap {:.3} s",
+        c.min_event_s, c.merge_gap_s
+    );
+    println!("parameters       {}", c.parameters);
+    println!(
+        "cost             {:.1} MMAC per audio second",
+        c.macs_per_second as f64 / 1e6
+    );
+    let states: Vec<String> = model
+        .states
+        .iter()
+        .map(|s| format!("{}{:?}", s.name, s.shape))
+        .collect();
+    println!("state            {}", states.join(" "));
+    for (k, v) in &c.provenance {
+        println!("provenance       {k}: {v}");
+    }
+    Ok(())
+}
