@@ -1,5 +1,19 @@
 //! Event-level scoring: a predicted event matches a reference event when their IoU exceeds a
 //! threshold; matches are a maximum bipartite matching per file; F = TP / (TP + (FP + FN) / 2).
+//!
+//! [`pair_recordings`] pairs reference and prediction files by recording; a [`Report`] pools the
+//! counts of all recordings, per class and overall, at the IoU thresholds of [`THRESHOLDS`].
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+
+use crate::annotations::{Annotation, Recording, recording_key};
+
+/// The IoU thresholds a [`Report`] scores at: 0.3 is the DCASE bioacoustics rule; 0.5 shows how
+/// much of that depends on loose boundaries. Timing errors are taken at the first.
+pub const THRESHOLDS: [f64; 2] = [0.3, 0.5];
 
 /// Counts from matching predicted against reference events.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -86,9 +100,11 @@ pub fn matching(
         .collect();
 
     let mut owner: Vec<Option<usize>> = vec![None; predicted.len()];
+    // `visited[p] == r + 1` marks p as tried during reference r's search: one array serves all
+    // searches, so a long recording costs time in its edges, not references x predictions.
+    let mut visited = vec![0; predicted.len()];
     for r in 0..reference.len() {
-        let mut seen = vec![false; predicted.len()];
-        augment(r, &edges, &mut owner, &mut seen);
+        augment(r, r + 1, &edges, &mut owner, &mut visited);
     }
     owner
         .iter()
@@ -97,18 +113,247 @@ pub fn matching(
         .collect()
 }
 
-fn augment(r: usize, edges: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
+/// Finds an augmenting path from reference `r` (Kuhn); `search` stamps the predictions it tried.
+fn augment(
+    r: usize,
+    search: usize,
+    edges: &[Vec<usize>],
+    owner: &mut [Option<usize>],
+    visited: &mut [usize],
+) -> bool {
+    // A free prediction ends the path at once; taking those first keeps paths (and recursion)
+    // short on ordinary data, where most events overlap one other event at most.
+    if let Some(&p) = edges[r].iter().find(|&&p| owner[p].is_none()) {
+        owner[p] = Some(r);
+        return true;
+    }
     for &p in &edges[r] {
-        if seen[p] {
+        if visited[p] == search {
             continue;
         }
-        seen[p] = true;
-        if owner[p].is_none_or(|other| augment(other, edges, owner, seen)) {
+        visited[p] = search;
+        if owner[p].is_none_or(|other| augment(other, search, edges, owner, visited)) {
             owner[p] = Some(r);
             return true;
         }
     }
     false
+}
+
+/// Scores pooled over recordings for one class (or all): counts at each of [`THRESHOLDS`], and
+/// the timing errors of the pairs matched at the first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Score {
+    /// Counts at each threshold of [`THRESHOLDS`], in that order.
+    pub counts: [Counts; THRESHOLDS.len()],
+    /// |predicted onset - reference onset| in ms, one per pair matched at IoU > `THRESHOLDS[0]`.
+    pub onset_errors_ms: Vec<f64>,
+    /// |predicted offset - reference offset| in ms, for the same pairs.
+    pub offset_errors_ms: Vec<f64>,
+}
+
+impl Score {
+    /// Adds one recording's events (of one class); `(onset, offset)` pairs in seconds.
+    pub fn add(&mut self, reference: &[(f64, f64)], predicted: &[(f64, f64)]) {
+        for (counts, &min_iou) in self.counts.iter_mut().zip(&THRESHOLDS) {
+            *counts += match_events(reference, predicted, min_iou);
+        }
+        for (r, p) in matching(reference, predicted, THRESHOLDS[0]) {
+            let (r, p) = (reference[r], predicted[p]);
+            self.onset_errors_ms.push((p.0 - r.0).abs() * 1e3);
+            self.offset_errors_ms.push((p.1 - r.1).abs() * 1e3);
+        }
+    }
+
+    /// Pools another score into this one.
+    pub fn merge(&mut self, other: &Score) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += *theirs;
+        }
+        self.onset_errors_ms.extend(&other.onset_errors_ms);
+        self.offset_errors_ms.extend(&other.offset_errors_ms);
+    }
+
+    /// Median onset error in ms; `None` when nothing matched.
+    pub fn median_onset_error_ms(&self) -> Option<f64> {
+        median(&self.onset_errors_ms)
+    }
+
+    /// Median offset error in ms; `None` when nothing matched.
+    pub fn median_offset_error_ms(&self) -> Option<f64> {
+        median(&self.offset_errors_ms)
+    }
+}
+
+/// The median (the mean of the middle two for an even count); `None` for no values.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// Scores of a set of recordings, pooled over recordings: per class name and overall.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Per class name; empty when class-agnostic.
+    pub classes: BTreeMap<String, Score>,
+    /// All classes together: the sum of the classes' counts (a prediction of the wrong class is
+    /// a false positive of its class and leaves a false negative in the reference's class).
+    pub all: Score,
+    /// Whether class names were ignored, any prediction matching any reference event.
+    pub class_agnostic: bool,
+}
+
+impl Report {
+    /// An empty report; `class_agnostic` ignores class names.
+    pub fn new(class_agnostic: bool) -> Self {
+        Report {
+            class_agnostic,
+            ..Report::default()
+        }
+    }
+
+    /// Scores one recording. Class by class, events match only events of the same label;
+    /// class-agnostic, any with any.
+    pub fn add_recording(&mut self, reference: &[Annotation], predicted: &[Annotation]) {
+        if self.class_agnostic {
+            self.all
+                .add(&spans(reference, None), &spans(predicted, None));
+            return;
+        }
+        let mut labels: Vec<&str> = reference
+            .iter()
+            .chain(predicted)
+            .map(|a| a.label.as_str())
+            .collect();
+        labels.sort_unstable();
+        labels.dedup();
+        for label in labels {
+            let mut score = Score::default();
+            score.add(
+                &spans(reference, Some(label)),
+                &spans(predicted, Some(label)),
+            );
+            self.all.merge(&score);
+            self.classes
+                .entry(label.to_string())
+                .or_default()
+                .merge(&score);
+        }
+    }
+
+    /// The class names in reading order: numbers by value (syllable types `2` before `10`), then
+    /// other names alphabetically.
+    pub fn class_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.classes.keys().map(String::as_str).collect();
+        names.sort_by(|a, b| natural_order(a, b));
+        names
+    }
+}
+
+/// The `(onset, offset)` spans of the events with `label` (all events for `None`).
+fn spans(events: &[Annotation], label: Option<&str>) -> Vec<(f64, f64)> {
+    events
+        .iter()
+        .filter(|a| label.is_none_or(|l| a.label == l))
+        .map(|a| (a.onset_s, a.offset_s))
+        .collect()
+}
+
+/// Numbers by value before other names, which go alphabetically.
+fn natural_order(a: &str, b: &str) -> Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Err(_), Err(_)) => Ordering::Equal,
+    }
+    .then_with(|| a.cmp(b))
+}
+
+/// One reference recording and the predictions for it.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    /// The name that paired them ([`recording_key`]).
+    pub key: String,
+    /// The reference annotations.
+    pub reference: Recording,
+    /// The predictions; `None` when no prediction file names this recording.
+    pub predicted: Option<Recording>,
+}
+
+/// Reference and prediction files paired by recording.
+#[derive(Debug, Clone)]
+pub struct Pairing {
+    /// Every reference recording, in name order.
+    pub recordings: Vec<Paired>,
+    /// Predictions for recordings that have no reference (not scored).
+    pub unreferenced: Vec<Recording>,
+    /// Whether names kept their folders, because without them two recordings of one set would
+    /// share a name (`site1/rec.wav`, `site2/rec.wav`).
+    pub with_folders: bool,
+}
+
+impl Pairing {
+    /// The reference recordings that no prediction file names.
+    pub fn without_predictions(&self) -> impl Iterator<Item = &Paired> {
+        self.recordings.iter().filter(|p| p.predicted.is_none())
+    }
+}
+
+/// Pairs reference and predicted recordings by name ([`recording_key`]): without folders, unless
+/// that makes two recordings of one set collide; then with folders on both sides. A recording
+/// named twice within one set even with its folders is an error, naming both sources.
+pub fn pair_recordings(reference: Vec<Recording>, predicted: Vec<Recording>) -> Result<Pairing> {
+    let with_folders = names_collide(&reference) || names_collide(&predicted);
+    let reference = by_key(reference, with_folders, "reference")?;
+    let mut predicted = by_key(predicted, with_folders, "predictions")?;
+    let recordings = reference
+        .into_iter()
+        .map(|(key, reference)| Paired {
+            predicted: predicted.remove(&key),
+            key,
+            reference,
+        })
+        .collect();
+    Ok(Pairing {
+        recordings,
+        unreferenced: predicted.into_values().collect(),
+        with_folders,
+    })
+}
+
+/// Whether two recordings of a set share a name once folders are dropped.
+fn names_collide(set: &[Recording]) -> bool {
+    let mut keys: Vec<String> = set.iter().map(|r| recording_key(&r.name, false)).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
+}
+
+/// A set keyed by recording name; `what` names the set in the error for a recording named twice.
+fn by_key(
+    set: Vec<Recording>,
+    with_folders: bool,
+    what: &str,
+) -> Result<BTreeMap<String, Recording>> {
+    let mut out: BTreeMap<String, Recording> = BTreeMap::new();
+    for recording in set {
+        let key = recording_key(&recording.name, with_folders);
+        if let Some(earlier) = out.get(&key) {
+            bail!(
+                "{what}: recording `{key}` is annotated twice, in {} and in {}; keep one",
+                earlier.source,
+                recording.source
+            );
+        }
+        out.insert(key, recording);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -151,5 +396,153 @@ mod tests {
             }
         );
         assert!((c.f1() - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    fn counts(tp: usize, fp: usize, fn_: usize) -> Counts {
+        Counts { tp, fp, fn_ }
+    }
+
+    fn event(label: &str, onset_s: f64, offset_s: f64) -> Annotation {
+        Annotation {
+            onset_s,
+            offset_s,
+            label: label.into(),
+        }
+    }
+
+    fn recording(name: &str, source: &str) -> Recording {
+        Recording {
+            name: name.into(),
+            source: source.into(),
+            annotations: vec![event("A", 0.0, 0.1)],
+        }
+    }
+
+    #[test]
+    fn score_counts_at_both_thresholds_and_times_the_loose_pairs() {
+        let reference = [(0.0, 0.1), (1.0, 1.1), (2.0, 2.1)];
+        // IoU 0.75 (onset 10 ms late, offset 20 ms late), 1 (exact), 1/3 (50 ms late), 0 (spurious).
+        let predicted = [(0.01, 0.12), (1.0, 1.1), (2.05, 2.15), (3.0, 3.1)];
+        let mut score = Score::default();
+        score.add(&reference, &predicted);
+        assert_eq!(score.counts, [counts(3, 1, 0), counts(2, 2, 1)]);
+        let onset = score.median_onset_error_ms().unwrap();
+        let offset = score.median_offset_error_ms().unwrap();
+        assert!((onset - 10.0).abs() < 1e-9, "{onset}");
+        assert!((offset - 20.0).abs() < 1e-9, "{offset}");
+        assert!((score.counts[0].f1() - 3.0 / 3.5).abs() < 1e-12);
+        assert!((score.counts[1].f1() - 2.0 / 3.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn medians_of_odd_even_and_no_values() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(Score::default().median_onset_error_ms(), None);
+    }
+
+    #[test]
+    fn a_prediction_of_the_wrong_class_is_a_false_positive_and_a_miss() {
+        let reference = [event("A", 0.0, 0.1), event("B", 1.0, 1.1)];
+        let predicted = [event("A", 0.0, 0.1), event("A", 1.0, 1.1)];
+        let mut report = Report::new(false);
+        report.add_recording(&reference, &predicted);
+        // A second recording, pooled: one more A, missed.
+        report.add_recording(&[event("A", 5.0, 5.2)], &[]);
+        assert_eq!(report.classes["A"].counts[0], counts(1, 1, 1));
+        assert_eq!(report.classes["B"].counts[0], counts(0, 0, 1));
+        assert_eq!(report.all.counts[0], counts(1, 1, 2));
+        assert!((report.all.counts[0].f1() - 1.0 / 2.5).abs() < 1e-12);
+
+        let mut agnostic = Report::new(true);
+        agnostic.add_recording(&reference, &predicted);
+        agnostic.add_recording(&[event("A", 5.0, 5.2)], &[]);
+        assert!(agnostic.classes.is_empty());
+        assert_eq!(agnostic.all.counts, [counts(2, 0, 1), counts(2, 0, 1)]);
+        assert_eq!(agnostic.all.median_onset_error_ms(), Some(0.0));
+    }
+
+    #[test]
+    fn class_names_read_in_numeric_order() {
+        let mut report = Report::new(false);
+        let events: Vec<Annotation> = ["10", "syllable", "2", "0", "call"]
+            .iter()
+            .map(|l| event(l, 0.0, 0.1))
+            .collect();
+        report.add_recording(&events, &[]);
+        assert_eq!(report.class_names(), ["0", "2", "10", "call", "syllable"]);
+    }
+
+    #[test]
+    fn recordings_pair_by_name_without_folders_or_extensions() {
+        let reference = vec![
+            recording(
+                "bird0_2.Table.1.selections.txt",
+                "ref/bird0_2.Table.1.selections.txt",
+            ),
+            recording(
+                "bird0_9.Table.1.selections.txt",
+                "ref/bird0_9.Table.1.selections.txt",
+            ),
+        ];
+        let predicted = vec![
+            recording("audio/bird0_2.wav", "pred.csv (file `audio/bird0_2.wav`)"),
+            recording("other.wav", "pred.csv (file `other.wav`)"),
+        ];
+        let pairing = pair_recordings(reference, predicted).unwrap();
+        assert!(!pairing.with_folders);
+        let keys: Vec<_> = pairing.recordings.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["bird0_2", "bird0_9"]);
+        assert!(pairing.recordings[0].predicted.is_some());
+        let missing: Vec<_> = pairing.without_predictions().map(|p| &p.key).collect();
+        assert_eq!(missing, ["bird0_9"]);
+        assert_eq!(pairing.unreferenced.len(), 1);
+        assert_eq!(pairing.unreferenced[0].name, "other.wav");
+    }
+
+    #[test]
+    fn recordings_of_the_same_name_in_two_folders_pair_by_path() {
+        let reference = vec![
+            recording("site1/rec.wav", "ref.csv"),
+            recording("site2/rec.wav", "ref.csv"),
+        ];
+        let predicted = vec![
+            recording("site2/rec.flac", "pred.csv"),
+            recording("./site1/rec.wav", "pred.csv"),
+        ];
+        let pairing = pair_recordings(reference, predicted).unwrap();
+        assert!(pairing.with_folders);
+        for paired in &pairing.recordings {
+            let predicted = paired.predicted.as_ref().unwrap();
+            assert_eq!(
+                recording_key(&predicted.name, true),
+                recording_key(&paired.reference.name, true)
+            );
+        }
+        assert!(pairing.unreferenced.is_empty());
+    }
+
+    #[test]
+    fn a_recording_annotated_twice_is_an_error_naming_both_files() {
+        let reference = vec![
+            recording(
+                "rec.Table.1.selections.txt",
+                "ref/rec.Table.1.selections.txt",
+            ),
+            recording("rec.txt", "ref/rec.txt"),
+        ];
+        let err = pair_recordings(reference, vec![]).unwrap_err().to_string();
+        assert!(
+            err.contains("ref/rec.Table.1.selections.txt") && err.contains("ref/rec.txt"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn many_identical_events_match_one_to_one() {
+        let events = vec![(1.0, 1.1); 2000];
+        assert_eq!(match_events(&events, &events, 0.3), counts(2000, 0, 0));
+        assert_eq!(match_events(&events, &events[..5], 0.3), counts(5, 0, 1995));
     }
 }

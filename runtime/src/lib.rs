@@ -5,8 +5,10 @@
 
 pub mod annotations;
 pub mod bench;
+pub mod chunker;
 pub mod contract;
 pub mod decode;
+pub mod energy;
 pub mod engine;
 pub mod eval;
 pub mod events;
@@ -16,6 +18,7 @@ pub mod pipeline;
 pub mod resample;
 pub mod session;
 pub mod sinks;
+pub mod source;
 
 /// The default model, embedded in the binary: see docs/quality.md for how it was trained.
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");

@@ -36,6 +36,9 @@ enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// Score predicted events against reference annotations: precision, recall, F1 and timing
+    /// errors, per class and overall.
+    Eval(cli::eval::EvalArgs),
     /// Measure streaming speed on one thread (use a release build), against the core's GEMM peak.
     Bench {
         /// Model file (default: the embedded default model).
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             seconds,
             nodes,
         } => cli::bench::bench(model.as_deref(), *seconds, *nodes),
+        Command::Eval(args) => cli::eval::eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,20 +1,23 @@
-//! One file through the whole data flow: decode → resample → session → event detector.
+//! One stream through the whole data flow: source → resample → chunker → engine (a model
+//! session) → event detector. Sinks take the result.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
-use crate::decode::{AudioInfo, ChannelChoice, decode};
+use crate::decode::{ChannelChoice, FileSource};
+use crate::engine::Engine;
 use crate::events::{Event, EventDetector, EventRules};
 use crate::model::Model;
 use crate::resample::Resampler;
 use crate::session::Session;
+use crate::source::{AudioInfo, Source};
 
-/// What came out of one file.
+/// What came out of one stream.
 #[derive(Debug, Clone)]
-pub struct FileResult {
-    /// The file's own format.
+pub struct Detection {
+    /// The source's own format.
     pub info: AudioInfo,
     /// Seconds of audio processed.
     pub duration_s: f64,
@@ -24,57 +27,65 @@ pub struct FileResult {
     pub non_finite_samples: u64,
 }
 
-/// Streams a file through `model`, in bounded memory, and detects events with `rules`.
+/// Streams `source` through `engine`, which runs at `rate` Hz with `classes` scores per frame,
+/// resampling on the way, and detects events with `rules`. Memory stays bounded.
+pub fn detect(
+    source: &mut dyn Source,
+    engine: &mut dyn Engine,
+    rate: u32,
+    classes: usize,
+    rules: EventRules,
+) -> Result<Detection> {
+    let info = source.info();
+    let hop_s = rules.hop_s;
+    let mut resampler = Resampler::new(info.sample_rate, rate)?;
+    let mut detector = EventDetector::new(rules);
+    let (mut block, mut resampled, mut scores, mut events) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut more = true;
+    while more {
+        block.clear();
+        more = source.read(&mut block)?;
+        resampled.clear();
+        if more {
+            resampler.push(&block, &mut resampled)?;
+        } else {
+            resampler.finish(&mut resampled)?;
+        }
+        scores.clear();
+        engine.push(&resampled, &mut scores)?;
+        if !more {
+            engine.finish(&mut scores)?;
+        }
+        for frame in scores.chunks_exact(classes) {
+            detector.push(frame, &mut events);
+        }
+    }
+    detector.finish(&mut events);
+    events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
+    Ok(Detection {
+        info,
+        duration_s: detector.frames() as f64 * hop_s,
+        events,
+        non_finite_samples: source.non_finite_samples(),
+    })
+}
+
+/// Streams a file through `model` and detects events with `rules`.
 pub fn detect_file(
     model: &Arc<Model>,
     path: &Path,
     channel: ChannelChoice,
     rules: EventRules,
-) -> Result<FileResult> {
-    let rate = model.contract.sample_rate;
-    let classes = model.contract.classes.len();
-    let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
-    let mut detector = EventDetector::new(rules);
-    let mut resampler: Option<Resampler> = None;
-    let (mut resampled, mut probs, mut events) = (Vec::new(), Vec::new(), Vec::new());
-    let mut consume = |session: &mut Session,
-                       samples: &[f32],
-                       probs: &mut Vec<f32>,
-                       events: &mut Vec<Event>|
-     -> Result<()> {
-        probs.clear();
-        session.push(samples, probs).map_err(|e| anyhow!("{e:#}"))?;
-        probs
-            .chunks_exact(classes)
-            .for_each(|frame| detector.push(frame, events));
-        Ok(())
-    };
-    let (info, non_finite_samples) = decode(path, channel, |info, block| {
-        let r = match resampler.as_mut() {
-            Some(r) => r,
-            None => resampler.insert(Resampler::new(info.sample_rate, rate)?),
-        };
-        resampled.clear();
-        r.push(block, &mut resampled)?;
-        consume(&mut session, &resampled, &mut probs, &mut events)
-    })?;
-    resampled.clear();
-    if let Some(r) = resampler.as_mut() {
-        r.finish(&mut resampled)?;
-    }
-    consume(&mut session, &resampled, &mut probs, &mut events)?;
-    probs.clear();
-    session.finish(&mut probs).map_err(|e| anyhow!("{e:#}"))?;
-    probs
-        .chunks_exact(classes)
-        .for_each(|frame| detector.push(frame, &mut events));
-    detector.finish(&mut events);
-    events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
-    let duration_s = detector.frames() as f64 * model.contract.hop_seconds();
-    Ok(FileResult {
-        info,
-        duration_s,
-        events,
-        non_finite_samples,
-    })
+) -> Result<Detection> {
+    let mut source = FileSource::open(path, channel)?;
+    let mut session = Session::new(model.clone()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let c = &model.contract;
+    detect(
+        &mut source,
+        &mut session,
+        c.sample_rate,
+        c.classes.len(),
+        rules,
+    )
 }

@@ -4,33 +4,50 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
+use crate::chunker::Chunker;
 use crate::model::Model;
 
 /// The mutable half of a model: the state tensors and the not-yet-full chunk of one stream.
 pub struct Session {
     model: Arc<Model>,
-    runner: TypedSimpleState,
-    state: Vec<TValue>,
-    pending: Vec<f32>,
+    chunker: Chunker,
+    state: ModelState,
     samples_in: u64,
     frames_out: u64,
+}
+
+/// The model's runnable plan with the state tensors it carries from chunk to chunk.
+struct ModelState {
+    runner: TypedSimpleState,
+    tensors: Vec<TValue>,
+}
+
+impl ModelState {
+    /// Runs one chunk; appends its frame probabilities to `probs`.
+    fn run(&mut self, chunk: &[f32], probs: &mut Vec<f32>) -> TractResult<()> {
+        let audio = Tensor::from_shape(&[1, chunk.len()], chunk)?;
+        let mut inputs: TVec<TValue> = tvec![audio.into_tvalue()];
+        inputs.extend(self.tensors.drain(..));
+        let mut outputs = self.runner.run(inputs)?;
+        self.tensors.extend(outputs.drain(1..));
+        probs.extend_from_slice(outputs[0].try_as_plain_ram()?.as_slice::<f32>()?);
+        Ok(())
+    }
 }
 
 impl Session {
     /// A fresh stream: zero state, nothing pending.
     pub fn new(model: Arc<Model>) -> TractResult<Self> {
         let runner = model.plan.spawn()?;
-        let state = model
+        let tensors = model
             .states
             .iter()
             .map(|s| Tensor::zero::<f32>(&s.shape).map(|t| t.into_tvalue()))
             .collect::<TractResult<_>>()?;
-        let pending = Vec::with_capacity(model.contract.chunk_samples);
         Ok(Self {
+            chunker: Chunker::new(model.contract.chunk_samples),
             model,
-            runner,
-            state,
-            pending,
+            state: ModelState { runner, tensors },
             samples_in: 0,
             frames_out: 0,
         })
@@ -43,52 +60,29 @@ impl Session {
 
     /// Accepts samples at the model's rate; appends the probabilities of every completed frame to
     /// `probs` (frame-major, `classes` values per frame).
-    pub fn push(&mut self, mut samples: &[f32], probs: &mut Vec<f32>) -> TractResult<()> {
-        let chunk = self.model.contract.chunk_samples;
+    pub fn push(&mut self, samples: &[f32], probs: &mut Vec<f32>) -> TractResult<()> {
         self.samples_in += samples.len() as u64;
-        while !samples.is_empty() {
-            let take = (chunk - self.pending.len()).min(samples.len());
-            self.pending.extend_from_slice(&samples[..take]);
-            samples = &samples[take..];
-            if self.pending.len() == chunk {
-                self.run_pending(probs)?;
-            }
-        }
-        Ok(())
+        let (state, frames) = (&mut self.state, self.model.contract.frames_per_chunk as u64);
+        let frames_out = &mut self.frames_out;
+        self.chunker.push(samples, |chunk| {
+            *frames_out += frames;
+            state.run(chunk, probs)
+        })
     }
 
     /// Ends the stream: pads the last partial chunk with silence and emits the frames that start
     /// inside the real audio.
     pub fn finish(&mut self, probs: &mut Vec<f32>) -> TractResult<()> {
-        if self.pending.is_empty() {
+        let c = &self.model.contract;
+        let before = probs.len();
+        let state = &mut self.state;
+        if self.chunker.finish(|chunk| state.run(chunk, probs))? == 0 {
             return Ok(());
         }
-        let c = &self.model.contract;
-        let (hop, classes, chunk, frames) = (
-            c.hop_samples as u64,
-            c.classes.len(),
-            c.chunk_samples,
-            c.frames_per_chunk,
-        );
-        let wanted = self.samples_in.div_ceil(hop);
-        let before = probs.len();
-        self.pending.resize(chunk, 0.0);
-        self.run_pending(probs)?;
-        let keep = (wanted - (self.frames_out - frames as u64)) as usize;
-        probs.truncate(before + keep * classes);
+        let wanted = self.samples_in.div_ceil(c.hop_samples as u64);
+        let keep = (wanted - self.frames_out) as usize;
+        probs.truncate(before + keep * c.classes.len());
         self.frames_out = wanted;
-        Ok(())
-    }
-
-    fn run_pending(&mut self, probs: &mut Vec<f32>) -> TractResult<()> {
-        let audio = Tensor::from_shape(&[1, self.pending.len()], &self.pending)?;
-        let mut inputs: TVec<TValue> = tvec![audio.into_tvalue()];
-        inputs.extend(self.state.drain(..));
-        let mut outputs = self.runner.run(inputs)?;
-        self.pending.clear();
-        self.state.extend(outputs.drain(1..));
-        probs.extend_from_slice(outputs[0].try_as_plain_ram()?.as_slice::<f32>()?);
-        self.frames_out += self.model.contract.frames_per_chunk as u64;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod detect;
+pub mod eval;
 pub mod info;
 
 use std::path::Path;

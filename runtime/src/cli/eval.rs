@@ -1,0 +1,279 @@
+//! `hark eval`: score predicted events against reference annotations.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use hark::annotations::{Annotation, read_recordings};
+use hark::eval::{Counts, Pairing, Report, Score, THRESHOLDS, pair_recordings};
+use serde_json::{Value, json};
+
+/// The flags of `hark eval`; the matching rules go in the long help, where users look for them.
+#[derive(Args)]
+#[command(after_long_help = "\
+Matching: a predicted event matches a reference event of the same recording and class when \
+their intersection over union (IoU) exceeds 0.3 (and, for the F1@0.5 column, 0.5); each event \
+matches at most one other (a maximum bipartite matching per recording). Counts are pooled over \
+recordings; F1 = TP / (TP + (FP + FN) / 2). Onset and offset errors are the medians of \
+|predicted - reference| over the pairs matched at IoU > 0.3.
+
+Recordings: reference and prediction files are paired by recording name: the file name without \
+folders, without `.Table.1.selections.txt`, `.selections.txt` or `.txt`, and without an audio \
+extension (a CSV's `bird1.wav` pairs with `bird1.Table.1.selections.txt`). When two recordings of \
+one set share a name in different folders, names keep their folders. A reference recording with no \
+predictions counts all its events as missed; predictions for a recording without reference are \
+ignored. Both are listed on stderr.
+
+Classes: by default events match only events with the same class name (Raven `Annotation` \
+column, CSV `label` or `class` column, Audacity label), and each class gets a row. When the \
+reference labels are finer than the model's classes (syllable types 0..8 against one class \
+`syllable`), use --class-agnostic.
+
+Formats: a Raven selection table or an Audacity label track (.txt, one recording per file, told \
+apart by Raven's header), a CSV with a header naming `file`, `onset_s`, `offset_s` and optionally \
+`label` or `class`, or a folder of such files (audio and other files in it are skipped).
+
+Exit status: 0 when scored; 1 on an error (an unreadable file or line, a recording annotated \
+twice, no recording with both a reference and predictions).")]
+pub struct EvalArgs {
+    /// Reference annotations: a folder of Raven selection tables or Audacity label files
+    /// (`<recording>.txt`), one such file, or a CSV (`file,onset_s,offset_s,...,label`).
+    #[arg(long = "ref", value_name = "PATH")]
+    pub reference: PathBuf,
+    /// Predicted events, in the same formats: the folder `hark detect --out` wrote, one table, or
+    /// a CSV.
+    #[arg(long, value_name = "PATH")]
+    pub pred: PathBuf,
+    /// Ignore class names: any predicted event may match any reference event, and only the
+    /// overall row is printed.
+    #[arg(long)]
+    pub class_agnostic: bool,
+    /// Print one JSON object (on one line) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Reads both sets, pairs their recordings, scores them and prints the table or the JSON.
+pub fn eval(args: &EvalArgs) -> Result<()> {
+    let reference = read_recordings(&args.reference).context("reading the reference (--ref)")?;
+    let predicted = read_recordings(&args.pred).context("reading the predictions (--pred)")?;
+    let pairing = pair_recordings(reference, predicted)?;
+    check_names_meet(&pairing)?;
+    report_unpaired(&pairing);
+    let mut report = Report::new(args.class_agnostic);
+    for paired in &pairing.recordings {
+        let predicted = paired.predicted.as_ref().map(|p| &p.annotations[..]);
+        report.add_recording(&paired.reference.annotations, predicted.unwrap_or(&[]));
+    }
+    if !args.class_agnostic {
+        warn_if_no_class_is_shared(&pairing);
+    }
+    if args.json {
+        println!("{}", to_json(args, &pairing, &report));
+    } else {
+        print!("{}", table(&report));
+        let n = pairing.recordings.len();
+        println!(
+            "{n} recording{}; TP, FP, FN, P, R, F1 at IoU > {}; onset/offset: median |error| of \
+             the pairs matched at IoU > {}",
+            if n == 1 { "" } else { "s" },
+            THRESHOLDS[0],
+            THRESHOLDS[0]
+        );
+    }
+    Ok(())
+}
+
+/// Fails when both sides name recordings but none in common: a wrong folder or a naming scheme
+/// the pairing does not see through, which a table of zeros would only hide.
+fn check_names_meet(pairing: &Pairing) -> Result<()> {
+    let paired = pairing.recordings.iter().any(|p| p.predicted.is_some());
+    if paired || pairing.recordings.is_empty() || pairing.unreferenced.is_empty() {
+        return Ok(());
+    }
+    let list = |names: Vec<&str>| {
+        let more = names.len().saturating_sub(3);
+        let shown = names.into_iter().take(3).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            format!("{shown} and {more} more")
+        } else {
+            shown
+        }
+    };
+    bail!(
+        "no recording has both a reference and predictions (reference: {}; predictions: {})",
+        list(pairing.recordings.iter().map(|p| p.key.as_str()).collect()),
+        list(
+            pairing
+                .unreferenced
+                .iter()
+                .map(|r| r.source.as_str())
+                .collect()
+        )
+    );
+}
+
+/// Says on stderr which recordings were scored without predictions, and which predictions were
+/// ignored, so that nothing leaves the score silently.
+fn report_unpaired(pairing: &Pairing) {
+    if pairing.with_folders {
+        eprintln!(
+            "hark: note: two recordings of one set share a name, so recordings are paired by \
+             path (folders included)"
+        );
+    }
+    for paired in pairing.without_predictions() {
+        eprintln!(
+            "hark: warning: no predictions for recording `{}` ({}): its {} events count as missed",
+            paired.key,
+            paired.reference.source,
+            paired.reference.annotations.len()
+        );
+    }
+    for recording in &pairing.unreferenced {
+        eprintln!(
+            "hark: warning: {}: no reference for this recording; its {} predicted events are ignored",
+            recording.source,
+            recording.annotations.len()
+        );
+    }
+}
+
+/// Warns when reference and predictions share no class name: then every event is a miss or a
+/// false alarm, which almost always means --class-agnostic was wanted.
+fn warn_if_no_class_is_shared(pairing: &Pairing) {
+    let labels = |events: &mut dyn Iterator<Item = &Annotation>| {
+        events.map(|a| a.label.clone()).collect::<BTreeSet<_>>()
+    };
+    let reference = labels(
+        &mut pairing
+            .recordings
+            .iter()
+            .flat_map(|p| &p.reference.annotations),
+    );
+    let predicted = labels(
+        &mut pairing
+            .recordings
+            .iter()
+            .filter_map(|p| p.predicted.as_ref())
+            .flat_map(|p| &p.annotations),
+    );
+    if reference.is_empty() || predicted.is_empty() || !reference.is_disjoint(&predicted) {
+        return;
+    }
+    let names = |set: &BTreeSet<String>| {
+        set.iter()
+            .map(|l| class_display(l))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    eprintln!(
+        "hark: warning: reference and predictions share no class name (reference: {}; \
+         predictions: {}); to score detections whatever their class, add --class-agnostic",
+        names(&reference),
+        names(&predicted)
+    );
+}
+
+/// A class name as the table shows it: an empty label would be an invisible row.
+fn class_display(label: &str) -> &str {
+    if label.is_empty() { "(none)" } else { label }
+}
+
+/// The aligned plain-text table: a row per class, then "all".
+fn table(report: &Report) -> String {
+    let mut rows: Vec<(&str, &Score)> = report
+        .class_names()
+        .into_iter()
+        .map(|name| (class_display(name), &report.classes[name]))
+        .collect();
+    rows.push(("all", &report.all));
+    let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    let width = width.max("class".len());
+    let mut out = format!(
+        "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>9} {:>9}\n",
+        "class", "TP", "FP", "FN", "P", "R", "F1", "F1@0.5", "onset ms", "offset ms"
+    );
+    for (name, score) in rows {
+        let c = score.counts[0];
+        let rate = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+        out += &format!(
+            "{name:<width$} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6.3} {:>7.3} {:>9} {:>9}\n",
+            c.tp,
+            c.fp,
+            c.fn_,
+            rate(precision(&c)),
+            rate(recall(&c)),
+            c.f1(),
+            score.counts[1].f1(),
+            ms(score.median_onset_error_ms()),
+            ms(score.median_offset_error_ms()),
+        );
+    }
+    out
+}
+
+/// Precision, or `None` when nothing was predicted: a class the model never reports has no
+/// precision, and printing 1 for it would read as a perfect score.
+fn precision(c: &Counts) -> Option<f64> {
+    (c.tp + c.fp > 0).then(|| c.precision())
+}
+
+/// Recall, or `None` when the reference holds no event to find.
+fn recall(c: &Counts) -> Option<f64> {
+    (c.tp + c.fn_ > 0).then(|| c.recall())
+}
+
+/// Milliseconds rounded to microseconds, the resolution of the tables' times, so that float
+/// noise (3.0000000000001137) stays out of the JSON.
+fn round_ms(v: Option<f64>) -> Option<f64> {
+    v.map(|v| (v * 1e3).round() / 1e3)
+}
+
+/// The whole result as one JSON object.
+fn to_json(args: &EvalArgs, pairing: &Pairing, report: &Report) -> Value {
+    let classes: Vec<Value> = report
+        .class_names()
+        .into_iter()
+        .map(|name| {
+            let mut row = score_json(&report.classes[name]);
+            row["class"] = json!(name);
+            row
+        })
+        .collect();
+    json!({
+        "reference": args.reference.display().to_string(),
+        "predictions": args.pred.display().to_string(),
+        "class_agnostic": report.class_agnostic,
+        "iou_thresholds": THRESHOLDS,
+        "recordings": pairing.recordings.len(),
+        "recordings_without_predictions":
+            pairing.without_predictions().map(|p| p.key.as_str()).collect::<Vec<_>>(),
+        "ignored_predictions":
+            pairing.unreferenced.iter().map(|r| r.source.as_str()).collect::<Vec<_>>(),
+        "classes": classes,
+        "all": score_json(&report.all),
+    })
+}
+
+/// One score: counts and rates at each threshold (keys `iou_0.3`, `iou_0.5`), median errors;
+/// `null` for a rate or error that is undefined (nothing predicted, nothing matched).
+fn score_json(score: &Score) -> Value {
+    let mut out = json!({
+        "median_onset_error_ms": round_ms(score.median_onset_error_ms()),
+        "median_offset_error_ms": round_ms(score.median_offset_error_ms()),
+    });
+    for (counts, threshold) in score.counts.iter().zip(THRESHOLDS) {
+        out[format!("iou_{threshold}")] = json!({
+            "tp": counts.tp,
+            "fp": counts.fp,
+            "fn": counts.fn_,
+            "precision": precision(counts),
+            "recall": recall(counts),
+            "f1": counts.f1(),
+        });
+    }
+    out
+}
