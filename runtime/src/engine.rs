@@ -1,8 +1,13 @@
 //! An engine turns audio into frame scores: a learned model's [`Session`], or the classical
 //! energy detector. The pipeline and the event detector work the same with either.
 
+use std::sync::Arc;
+
 use anyhow::{Result, anyhow};
 
+use crate::energy::{EnergyConfig, EnergyDetector};
+use crate::events::{DEFAULT_MAX_EVENT_S, EventRules};
+use crate::model::Model;
 use crate::session::Session;
 
 /// Streams audio at the engine's sample rate into per-frame scores in `[0, 1]`.
@@ -22,5 +27,73 @@ impl Engine for Session {
 
     fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()> {
         Session::finish(self, scores).map_err(|e| anyhow!("{e:#}"))
+    }
+}
+
+/// What scores a stream: a contract-1 model, or the energy baseline. Shared by every worker of a
+/// batch; each stream starts its own engine from it.
+#[derive(Clone)]
+pub enum EngineSpec {
+    Model(Arc<Model>),
+    Energy(EnergyConfig),
+}
+
+/// The rate the energy baseline runs at: the same as the default model's, so both see the same
+/// resampled audio.
+pub const ENERGY_RATE: u32 = 16_000;
+
+impl EngineSpec {
+    /// Samples per second the engine expects.
+    pub fn sample_rate(&self) -> u32 {
+        match self {
+            EngineSpec::Model(m) => m.contract.sample_rate,
+            EngineSpec::Energy(_) => ENERGY_RATE,
+        }
+    }
+
+    /// The classes it scores, in frame order.
+    pub fn classes(&self) -> Vec<String> {
+        match self {
+            EngineSpec::Model(m) => m.contract.classes.clone(),
+            EngineSpec::Energy(_) => vec!["vocalization".to_string()],
+        }
+    }
+
+    /// The event rules it comes with: the model's metadata, or for the energy baseline the same
+    /// rules the default model ships with (on 0.5, off 0.4, events of 20 ms or more).
+    pub fn default_rules(&self) -> Result<EventRules> {
+        Ok(match self {
+            EngineSpec::Model(m) => EventRules::from_contract(&m.contract),
+            EngineSpec::Energy(config) => {
+                let hop_s = config.hop_samples(ENERGY_RATE) as f64 / ENERGY_RATE as f64;
+                EventRules {
+                    on: vec![0.5],
+                    off: vec![0.4],
+                    min_frames: (0.020 / hop_s).round() as usize,
+                    merge_gap_frames: 0,
+                    max_frames: (DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
+                    hop_s,
+                }
+            }
+        })
+    }
+
+    /// The frequency band its events are reported in, for a recording at `file_rate`: the
+    /// energy detector's band, or for a model everything up to the Nyquist frequency it hears.
+    pub fn band_hz(&self, file_rate: u32) -> (f64, f64) {
+        match self {
+            EngineSpec::Model(m) => (0.0, m.contract.sample_rate.min(file_rate) as f64 / 2.0),
+            EngineSpec::Energy(c) => (c.low_hz as f64, c.high_hz as f64),
+        }
+    }
+
+    /// A fresh engine for one stream.
+    pub fn start(&self) -> Result<Box<dyn Engine>> {
+        Ok(match self {
+            EngineSpec::Model(m) => {
+                Box::new(Session::new(m.clone()).map_err(|e| anyhow!("{e:#}"))?)
+            }
+            EngineSpec::Energy(c) => Box::new(EnergyDetector::new(c.clone(), ENERGY_RATE)?),
+        })
     }
 }

@@ -1,8 +1,9 @@
 //! The event detector: turns frame probabilities into timed events, per class, as they stream in.
 //!
 //! An event opens when a class's probability reaches its on threshold and closes when it drops
-//! below its off threshold (hysteresis). Events closer than the merge gap are joined, and events
-//! shorter than the minimum duration are dropped. Durations are converted to frames once, here.
+//! below its off threshold (hysteresis). Events closer than the merge gap are joined, events
+//! longer than the maximum are cut into pieces, and events shorter than the minimum duration are
+//! dropped. Durations are converted to frames once, here.
 
 use crate::contract::Contract;
 
@@ -32,6 +33,8 @@ pub struct EventRules {
     pub min_frames: usize,
     /// Largest gap, in frames, across which two events are merged.
     pub merge_gap_frames: usize,
+    /// Longest event, in frames: a longer one is cut into pieces of this length (0: no limit).
+    pub max_frames: usize,
     /// Seconds per frame.
     pub hop_s: f64,
 }
@@ -45,10 +48,15 @@ impl EventRules {
             off: contract.off_thresholds.clone(),
             min_frames: (contract.min_event_s as f64 / hop_s).round() as usize,
             merge_gap_frames: (contract.merge_gap_s as f64 / hop_s).round() as usize,
+            max_frames: (DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
             hop_s,
         }
     }
 }
+
+/// Events are cut at this length unless asked otherwise: long enough for any single call or
+/// syllable, short enough that a chorus does not become one hour-long event.
+pub const DEFAULT_MAX_EVENT_S: f64 = 30.0;
 
 #[derive(Debug, Clone, Copy)]
 struct Run {
@@ -57,6 +65,18 @@ struct Run {
     peak: f32,
     sum: f64,
     active: usize,
+}
+
+impl Run {
+    fn empty(start: usize) -> Self {
+        Self {
+            start,
+            end: start,
+            peak: 0.0,
+            sum: 0.0,
+            active: 0,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -102,6 +122,12 @@ impl EventDetector {
                     run.peak = run.peak.max(p);
                     run.sum += p as f64;
                     run.active += 1;
+                    if self.rules.max_frames > 0 && f + 1 - run.start >= self.rules.max_frames {
+                        // Cut here; the event goes on in a fresh piece from the next frame.
+                        run.end = f + 1;
+                        emit(&self.rules, class, *run, out);
+                        *run = Run::empty(f + 1);
+                    }
                 }
             } else if p >= on {
                 let mut run = match track.closed.take() {
@@ -110,13 +136,7 @@ impl EventDetector {
                         if let Some(prev) = prev {
                             emit(&self.rules, class, prev, out);
                         }
-                        Run {
-                            start: f,
-                            end: f,
-                            peak: p,
-                            sum: 0.0,
-                            active: 0,
-                        }
+                        Run::empty(f)
                     }
                 };
                 run.peak = run.peak.max(p);
@@ -183,6 +203,7 @@ mod tests {
             off: vec![0.3],
             min_frames,
             merge_gap_frames,
+            max_frames: 0,
             hop_s: 0.01,
         }
     }
@@ -228,11 +249,36 @@ mod tests {
             off: vec![0.5, 0.5],
             min_frames: 1,
             merge_gap_frames: 0,
+            max_frames: 0,
             hop_s: 0.01,
         };
         let e = detect_all(r, &[0.9, 0.0, 0.9, 0.9, 0.0, 0.9]);
         let classes: Vec<usize> = e.iter().map(|e| e.class).collect();
         assert_eq!(classes, vec![0, 1]);
         assert_eq!(spans(&e), vec![(0, 2), (1, 3)]);
+    }
+
+    #[test]
+    fn long_events_are_cut_into_pieces() {
+        let r = EventRules {
+            max_frames: 3,
+            ..rules(1, 0)
+        };
+        let p = [0.9, 0.9, 0.9, 0.9, 0.35, 0.9, 0.9, 0.1, 0.0];
+        assert_eq!(spans(&detect_all(r, &p)), vec![(0, 3), (3, 6), (6, 7)]);
+    }
+
+    #[test]
+    fn a_cut_piece_is_not_merged_back() {
+        let r = EventRules {
+            max_frames: 2,
+            ..rules(1, 5)
+        };
+        let e = detect_all(r, &[0.9, 0.9, 0.9, 0.9, 0.0]);
+        assert_eq!(spans(&e), vec![(0, 2), (2, 4)]);
+        assert!(
+            e.iter()
+                .all(|e| e.peak == 0.9 && (e.mean - 0.9).abs() < 1e-6)
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! hark: a streaming runtime that listens for animal vocalizations in raw audio.
 //!
-//! Data flow: [`decode`] → [`resample`] → [`session`] (chunks through the [`model`]) →
-//! [`events`] → [`sinks`]. [`eval`] scores events against [`annotations`].
+//! Data flow: [`inputs`] → [`decode`] → [`resample`] → [`chunker`] → [`engine`] (a
+//! [`session`] of a [`model`], or the [`energy`] baseline) → [`events`] → [`sinks`], driven by
+//! [`pipeline`]. [`eval`] scores events against [`annotations`].
 
 pub mod annotations;
 pub mod bench;
@@ -12,6 +13,7 @@ pub mod energy;
 pub mod engine;
 pub mod eval;
 pub mod events;
+pub mod inputs;
 pub mod model;
 pub mod onnx_proto;
 pub mod pipeline;

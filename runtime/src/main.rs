@@ -25,17 +25,8 @@ enum Command {
         /// Model file (default: the embedded default model).
         model: Option<PathBuf>,
     },
-    /// Detect vocalizations in an audio file and write a Raven selection table.
-    Detect {
-        /// WAV or FLAC file.
-        file: PathBuf,
-        /// Model file (default: the embedded default model).
-        #[arg(long, short)]
-        model: Option<PathBuf>,
-        /// Folder for the selection table (default: print it to stdout).
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-    },
+    /// Detect vocalizations in recordings: one event table per recording (Raven by default).
+    Detect(cli::detect::DetectArgs),
     /// Score predicted events against reference annotations: precision, recall, F1 and timing
     /// errors, per class and overall.
     Eval(cli::eval::EvalArgs),
@@ -56,9 +47,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Info { model } => cli::info::info(model.as_deref()),
-        Command::Detect { file, model, out } => {
-            cli::detect::detect(file, model.as_deref(), out.as_deref())
-        }
+        Command::Detect(args) => cli::detect::detect(args),
         Command::Bench {
             model,
             seconds,

@@ -1,17 +1,14 @@
 //! One stream through the whole data flow: source → resample → chunker → engine (a model
-//! session) → event detector. Sinks take the result.
+//! session or the energy baseline) → event detector. Sinks take the result.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Result;
 
 use crate::decode::{ChannelChoice, FileSource};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineSpec};
 use crate::events::{Event, EventDetector, EventRules};
-use crate::model::Model;
 use crate::resample::Resampler;
-use crate::session::Session;
 use crate::source::{AudioInfo, Source};
 
 /// What came out of one stream.
@@ -71,21 +68,20 @@ pub fn detect(
     })
 }
 
-/// Streams a file through `model` and detects events with `rules`.
+/// Streams a file through an engine started from `spec` and detects events with `rules`.
 pub fn detect_file(
-    model: &Arc<Model>,
+    spec: &EngineSpec,
     path: &Path,
     channel: ChannelChoice,
     rules: EventRules,
 ) -> Result<Detection> {
     let mut source = FileSource::open(path, channel)?;
-    let mut session = Session::new(model.clone()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let c = &model.contract;
+    let mut engine = spec.start()?;
     detect(
         &mut source,
-        &mut session,
-        c.sample_rate,
-        c.classes.len(),
+        engine.as_mut(),
+        spec.sample_rate(),
+        spec.classes().len(),
         rules,
     )
 }

@@ -58,6 +58,7 @@ fn rules(hop_s: f64) -> EventRules {
         off: vec![0.4],
         min_frames: (0.020 / hop_s).round() as usize,
         merge_gap_frames: 0,
+        max_frames: 0,
         hop_s,
     }
 }

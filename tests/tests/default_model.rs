@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use hark::annotations::read_raven;
 use hark::decode::ChannelChoice;
+use hark::engine::EngineSpec;
 use hark::eval::{Counts, match_events};
 use hark::events::EventRules;
 use hark::model::Model;
@@ -37,7 +38,7 @@ fn default_model_reaches_the_f1_bar_on_held_out_finch_files() {
     for r in &validation {
         let wav = dir.join(&r.name);
         let result = detect_file(
-            &model,
+            &EngineSpec::Model(model.clone()),
             &wav,
             ChannelChoice::MixDown,
             EventRules::from_contract(&model.contract),

@@ -115,6 +115,7 @@ pub fn event_rules(cfg: &TrainConfig, student: &StudentConfig) -> EventRules {
         min_frames: (cfg.min_event_s as f64 / hop_s).round() as usize,
         merge_gap_frames: (cfg.merge_gap_s as f64 / hop_s).round() as usize,
         hop_s,
+        max_frames: (hark::events::DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
     }
 }
 

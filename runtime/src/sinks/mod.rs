@@ -1,7 +1,103 @@
-//! Sinks: where events go.
+//! Sinks: where events go. One table per recording in the chosen format, and optional clips.
 
 mod atomic;
+mod clips;
+mod csv;
+mod jsonl;
 mod raven;
 
+use std::path::Path;
+
 pub use atomic::write_atomic;
-pub use raven::{raven_table, raven_table_name};
+pub use clips::{Roll, clip_name, write_clips};
+pub use csv::{CSV_HEADER, events_csv};
+pub use jsonl::events_jsonl;
+pub use raven::{RAVEN_HEADER, raven_table, raven_table_name};
+
+use crate::events::Event;
+
+/// The format of the per-recording event tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Raven selection table (`<stem>.Table.1.selections.txt`), opens next to the audio in Raven.
+    #[default]
+    Raven,
+    /// Comma-separated values (`<stem>.events.csv`).
+    Csv,
+    /// One JSON object per event and line (`<stem>.events.jsonl`).
+    Jsonl,
+}
+
+impl Format {
+    /// The table's file name for `audio`.
+    pub fn table_name(self, audio: &Path) -> String {
+        let stem = audio
+            .file_stem()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default();
+        match self {
+            Format::Raven => raven_table_name(audio),
+            Format::Csv => format!("{stem}.events.csv"),
+            Format::Jsonl => format!("{stem}.events.jsonl"),
+        }
+    }
+
+    /// The table for one recording's events; `band_hz` fills the frequency columns.
+    pub fn render(
+        self,
+        events: &[Event],
+        classes: &[String],
+        band_hz: (f64, f64),
+        audio_file: &str,
+    ) -> String {
+        match self {
+            Format::Raven => raven_table(events, classes, band_hz, audio_file),
+            Format::Csv => events_csv(events, classes, band_hz, audio_file),
+            Format::Jsonl => events_jsonl(events, classes, band_hz, audio_file),
+        }
+    }
+
+    /// Whether `existing` (a file's text) was written by hark in this format, and so may be
+    /// replaced; anything else (a person's annotations, above all) is never overwritten.
+    pub fn wrote(self, existing: &str) -> bool {
+        let first = existing.lines().next().unwrap_or("");
+        match self {
+            Format::Raven => first == RAVEN_HEADER,
+            Format::Csv => first == CSV_HEADER,
+            Format::Jsonl => {
+                first.is_empty()
+                    || serde_json::from_str::<serde_json::Value>(first)
+                        .is_ok_and(|v| v.get("onset_s").is_some() && v.get("peak").is_some())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_recognizes_only_its_own_tables() {
+        let events = [Event {
+            class: 0,
+            onset_s: 1.0,
+            offset_s: 2.0,
+            peak: 0.9,
+            mean: 0.8,
+        }];
+        let classes = ["call".to_string()];
+        for format in [Format::Raven, Format::Csv, Format::Jsonl] {
+            let ours = format.render(&events, &classes, (0.0, 8000.0), "a.wav");
+            assert!(format.wrote(&ours), "{format:?}");
+        }
+        let human = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\n";
+        assert!(!Format::Raven.wrote(human));
+        assert!(!Format::Csv.wrote("file,onset_s,offset_s,label\n"));
+        assert!(!Format::Jsonl.wrote("{\"note\": 1}\n"));
+        assert_eq!(
+            Format::Csv.table_name(Path::new("d/r.flac")),
+            "r.events.csv"
+        );
+    }
+}

@@ -12,6 +12,10 @@ pub fn raven_table_name(audio: &Path) -> String {
     format!("{stem}.Table.1.selections.txt")
 }
 
+/// The header line of hark's selection tables: Raven's columns, then the scores and the file.
+pub const RAVEN_HEADER: &str = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\t\
+    Low Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tScore\tMean Score\tBegin File";
+
 /// A Raven selection table for one audio file's events; the band spans `band_hz`.
 pub fn raven_table(
     events: &[Event],
@@ -19,9 +23,7 @@ pub fn raven_table(
     band_hz: (f64, f64),
     audio_file: &str,
 ) -> String {
-    let mut out = String::from(
-        "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tScore\tMean Score\tBegin File\n",
-    );
+    let mut out = format!("{RAVEN_HEADER}\n");
     for (i, e) in events.iter().enumerate() {
         let class = classes.get(e.class).map(String::as_str).unwrap_or("?");
         let _ = writeln!(

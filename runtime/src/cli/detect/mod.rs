@@ -1,0 +1,134 @@
+//! `hark detect`: vocalizations in recordings, as one event table per recording.
+
+mod batch;
+mod job;
+mod rules;
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use hark::decode::ChannelChoice;
+use hark::energy::EnergyConfig;
+use hark::engine::EngineSpec;
+use hark::inputs::{Shard, discover};
+use hark::sinks::{Format, Roll};
+
+use super::load_model;
+use job::{Destination, Job};
+
+/// Which engine scores the audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EngineKind {
+    /// The learned model (`--model`, or the embedded default).
+    #[default]
+    Model,
+    /// The band-limited energy detector with an adaptive noise floor: the classical baseline.
+    Energy,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DetectArgs {
+    /// Audio files (WAV, FLAC), folders (searched recursively) or glob patterns (quote them:
+    /// 'card/**/*.wav').
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Model file (default: the embedded default model).
+    #[arg(long, short)]
+    model: Option<PathBuf>,
+    /// What scores the audio.
+    #[arg(long, value_enum, default_value_t)]
+    engine: EngineKind,
+    /// Folder for the tables, mirroring the input tree (default: next to each recording; a single
+    /// file named on the command line is printed to stdout).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Table format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Channel to analyse, counting from 1 (default: all channels mixed down).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    channel: Option<u16>,
+    /// Also write each event as a WAV clip, into `<recording>_clips/` beside its table.
+    #[arg(long)]
+    clips: bool,
+    /// Seconds of audio kept before each clip's event.
+    #[arg(long, value_name = "S", default_value_t = 0.5)]
+    pre_roll: f64,
+    /// Seconds of audio kept after each clip's event.
+    #[arg(long, value_name = "S", default_value_t = 0.5)]
+    post_roll: f64,
+    /// Recordings processed at once (default: every core).
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Skip recordings whose table is already there and newer than the recording.
+    #[arg(long)]
+    resume: bool,
+    /// Process only slice I of N of the inputs (0 <= I < N), e.g. one task of a Slurm array job.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// No progress bar (warnings, errors and the summary are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    rules: rules::RuleFlags,
+}
+
+/// Runs the batch; fails (nonzero exit) when any recording failed.
+pub fn detect(args: &DetectArgs) -> Result<()> {
+    let spec = match args.engine {
+        EngineKind::Model => {
+            EngineSpec::Model(std::sync::Arc::new(load_model(args.model.as_deref())?))
+        }
+        EngineKind::Energy => {
+            if args.model.is_some() {
+                bail!("--model and --engine energy do not go together");
+            }
+            EngineSpec::Energy(EnergyConfig::default())
+        }
+    };
+    let rules = args.rules.over(spec.default_rules()?, &spec.classes())?;
+    for (flag, seconds) in [
+        ("--pre-roll", args.pre_roll),
+        ("--post-roll", args.post_roll),
+    ] {
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            bail!("{flag} must be 0 or more seconds, not {seconds}");
+        }
+    }
+
+    let found = discover(&args.inputs);
+    let single_file = args.inputs.len() == 1 && args.inputs[0].is_file();
+    let inputs = match args.shard {
+        Some(shard) => shard.select(found.inputs),
+        None => found.inputs,
+    };
+    let destination = match &args.out {
+        Some(dir) => Destination::Folder(dir.clone()),
+        None if single_file => Destination::Stdout,
+        None => Destination::Beside,
+    };
+    let job = Job {
+        spec,
+        rules,
+        format: args.format,
+        destination,
+        channel: args.channel.map_or(ChannelChoice::MixDown, |c| {
+            ChannelChoice::Only(c as usize - 1)
+        }),
+        clips: args.clips.then_some(Roll {
+            pre_s: args.pre_roll,
+            post_s: args.post_roll,
+        }),
+        resume: args.resume,
+    };
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let summary = batch::run(&job, &inputs, found.problems, jobs, args.quiet);
+    eprintln!("hark: {summary}");
+    if !summary.failures.is_empty() {
+        bail!("{} of the inputs failed", summary.failures.len());
+    }
+    Ok(())
+}

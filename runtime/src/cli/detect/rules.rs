@@ -1,0 +1,163 @@
+//! Event-rule flags: `--on`, `--off`, `--min-event`, `--merge-gap`, `--max-event`, laid over the
+//! engine's own defaults.
+
+use anyhow::{Result, bail};
+use hark::events::EventRules;
+
+/// A probability for every class (`0.6`), or per class (`song=0.6,call=0.4`); classes not named
+/// keep their default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassValues(Vec<(Option<String>, f32)>);
+
+impl std::str::FromStr for ClassValues {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts = s.split(',').map(|part| {
+            let (class, value) = match part.split_once('=') {
+                Some((c, v)) => (Some(c.trim().to_string()), v),
+                None => (None, part),
+            };
+            match value.trim().parse::<f32>() {
+                Ok(p) if (0.0..=1.0).contains(&p) => Ok((class, p)),
+                _ => Err(format!(
+                    "`{part}` is not a probability: write 0.6 for every class, or class=0.6"
+                )),
+            }
+        });
+        parts.collect::<Result<_, _>>().map(Self)
+    }
+}
+
+impl ClassValues {
+    /// Applies the values to `per_class` (indexed like `classes`).
+    fn apply(&self, classes: &[String], per_class: &mut [f32], flag: &str) -> Result<()> {
+        for (class, value) in &self.0 {
+            match class {
+                None => per_class.fill(*value),
+                Some(name) => match classes.iter().position(|c| c == name) {
+                    Some(i) => per_class[i] = *value,
+                    None => bail!("{flag}: the model has no class `{name}` (it has: {classes:?})"),
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The event flags a user gave; `None` keeps the engine's default.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RuleFlags {
+    /// Probability at which an event opens: one value, or class=value,... (default: the model's).
+    #[arg(long, value_name = "P")]
+    pub on: Option<ClassValues>,
+    /// Probability below which an open event closes (default: the model's).
+    #[arg(long, value_name = "P")]
+    pub off: Option<ClassValues>,
+    /// Shortest event kept, seconds (default: the model's).
+    #[arg(long, value_name = "S")]
+    pub min_event: Option<f64>,
+    /// Events closer than this are merged, seconds (default: the model's).
+    #[arg(long, value_name = "S")]
+    pub merge_gap: Option<f64>,
+    /// Longer events are cut into pieces of this length, seconds; 0: never (default: 30).
+    #[arg(long, value_name = "S")]
+    pub max_event: Option<f64>,
+}
+
+impl RuleFlags {
+    /// `defaults` with the flags laid over them; checks that they make sense together.
+    pub fn over(&self, mut rules: EventRules, classes: &[String]) -> Result<EventRules> {
+        if let Some(on) = &self.on {
+            on.apply(classes, &mut rules.on, "--on")?;
+        }
+        if let Some(off) = &self.off {
+            off.apply(classes, &mut rules.off, "--off")?;
+        }
+        let frames = |flag: &str, seconds: f64| -> Result<usize> {
+            if !(seconds.is_finite() && seconds >= 0.0) {
+                bail!("{flag} must be 0 or more seconds, not {seconds}");
+            }
+            Ok((seconds / rules.hop_s).round() as usize)
+        };
+        if let Some(s) = self.min_event {
+            rules.min_frames = frames("--min-event", s)?;
+        }
+        if let Some(s) = self.merge_gap {
+            rules.merge_gap_frames = frames("--merge-gap", s)?;
+        }
+        if let Some(s) = self.max_event {
+            rules.max_frames = frames("--max-event", s)?;
+        }
+        for (i, class) in classes.iter().enumerate() {
+            if rules.off[i] > rules.on[i] {
+                bail!(
+                    "class `{class}`: the off threshold {} is above the on threshold {}; an \
+                     event could never stay open",
+                    rules.off[i],
+                    rules.on[i]
+                );
+            }
+        }
+        if rules.max_frames > 0 && rules.max_frames < rules.min_frames {
+            bail!("--max-event is shorter than --min-event: every event would be dropped");
+        }
+        Ok(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> EventRules {
+        EventRules {
+            on: vec![0.5, 0.5],
+            off: vec![0.4, 0.4],
+            min_frames: 2,
+            merge_gap_frames: 0,
+            max_frames: 3000,
+            hop_s: 0.01,
+        }
+    }
+
+    fn classes() -> Vec<String> {
+        vec!["song".into(), "call".into()]
+    }
+
+    #[test]
+    fn flags_override_per_class_or_for_all() {
+        let flags = RuleFlags {
+            on: Some("0.7,call=0.6".parse().unwrap()),
+            off: Some("call=0.2".parse().unwrap()),
+            min_event: Some(0.05),
+            max_event: Some(0.0),
+            ..Default::default()
+        };
+        let r = flags.over(defaults(), &classes()).unwrap();
+        assert_eq!((r.on, r.off), (vec![0.7, 0.6], vec![0.4, 0.2]));
+        assert_eq!((r.min_frames, r.max_frames), (5, 0));
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_reason() {
+        assert!("1.5".parse::<ClassValues>().is_err());
+        assert!("song=x".parse::<ClassValues>().is_err());
+        let unknown = RuleFlags {
+            on: Some("bark=0.6".parse().unwrap()),
+            ..Default::default()
+        };
+        let e = unknown.over(defaults(), &classes()).unwrap_err();
+        assert!(e.to_string().contains("no class `bark`"), "{e}");
+        let crossed = RuleFlags {
+            off: Some("0.9".parse().unwrap()),
+            ..Default::default()
+        };
+        assert!(crossed.over(defaults(), &classes()).is_err());
+        let negative = RuleFlags {
+            merge_gap: Some(-1.0),
+            ..Default::default()
+        };
+        assert!(negative.over(defaults(), &classes()).is_err());
+    }
+}
