@@ -12,6 +12,7 @@ fn config() -> TrainConfig {
     TrainConfig {
         data: bundled_finch(),
         csv: None,
+        noise: vec![],
         preset: "recorder".into(),
         class_name: "syllable".into(),
         seed: 3,

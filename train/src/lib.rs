@@ -4,5 +4,8 @@ pub mod data;
 pub mod export;
 pub mod inference;
 pub mod loss;
+pub mod perturb;
 pub mod student;
+pub mod synth;
+pub mod teacher;
 pub mod training;

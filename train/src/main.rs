@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use hark_train::export::run::export_run;
+use hark_train::perturb::{PerturbConfig, write_perturbed};
 use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
+use hark_train::synth::{Split, SynthConfig, synthesize};
+use hark_train::teacher::pretrain::{PretrainConfig, pretrain};
 use hark_train::training::{TrainConfig, train};
 
 #[derive(Parser)]
@@ -35,6 +38,125 @@ enum Command {
     },
     /// List the architecture presets and their cost.
     Presets,
+    /// Write a perturbed copy of the validation files (WAV + Raven tables): a proxy for another
+    /// bird in another lab, to score with `hark detect` and `hark eval`. Never tune on it.
+    Perturb(PerturbArgs),
+    /// Lay annotated calls into real soundscapes at chosen SNRs and occupancy: field mixes
+    /// (WAV + Raven tables + annotations.csv) for training and validation.
+    Synth(SynthArgs),
+    /// Pretrain a teacher self-supervised on unlabelled audio (data2vec 2.0 style).
+    Pretrain(PretrainArgs),
+}
+
+#[derive(clap::Args)]
+struct PretrainArgs {
+    /// Folder of unlabelled WAV/FLAC audio (recursive; repeatable).
+    #[arg(long, required = true)]
+    audio: Vec<PathBuf>,
+    /// Run folder: config, encoder weights, loss log.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Teacher preset.
+    #[arg(long, default_value = "teacher-cpu")]
+    preset: String,
+    /// Seconds of audio per window.
+    #[arg(long, default_value_t = hark_train::teacher::presets::DEFAULT_WINDOW_S)]
+    window: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 2000)]
+    steps: u64,
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    #[arg(long, default_value_t = 5e-4)]
+    lr: f64,
+    #[arg(long, default_value_t = 100)]
+    warmup: u64,
+    /// EMA rate at the first and the last step: START,END.
+    #[arg(long, value_delimiter = ',', num_args = 1.., default_values_t = [0.99, 0.999])]
+    tau: Vec<f64>,
+    /// Layers averaged into the targets, from the top (default: two thirds of them).
+    #[arg(long)]
+    top_k: Option<usize>,
+    /// Probability that a frame starts a masked span.
+    #[arg(long, default_value_t = 0.065)]
+    mask_prob: f64,
+    /// Frames per masked span.
+    #[arg(long, default_value_t = 10)]
+    mask_len: usize,
+}
+
+#[derive(clap::Args)]
+struct SynthArgs {
+    /// Folder of annotated WAV/FLAC recordings the calls are cut from.
+    #[arg(long)]
+    calls: PathBuf,
+    /// Annotation CSV instead of Raven tables next to the audio.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Which of its files, split by file as `train` splits them.
+    #[arg(long, value_enum, default_value = "val")]
+    split: Split,
+    /// Share of files held out for validation (as given to `train`).
+    #[arg(long, default_value_t = 0.2)]
+    val_fraction: f64,
+    /// Soundscape folder (WAV/FLAC, recursive; repeatable). Its own sounds are distractors.
+    #[arg(long, required = true)]
+    backgrounds: Vec<PathBuf>,
+    /// Output folder: wav/mix_NNNN.wav with Raven tables, and annotations.csv.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Number of mixes.
+    #[arg(long, default_value_t = 20)]
+    files: usize,
+    /// Seconds per mix.
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f64,
+    /// Range of the calls' level over the background under them, dB: LOW,HIGH.
+    #[arg(long, value_parser = db_range, default_value = "-5,15", allow_hyphen_values = true)]
+    snr_db: (f32, f32),
+    /// Share of the time covered by calls.
+    #[arg(long, default_value_t = 0.05)]
+    occupancy: f64,
+    /// Sample rate of the mixes.
+    #[arg(long, default_value_t = 32000)]
+    rate: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(clap::Args)]
+struct PerturbArgs {
+    /// Folder of annotated WAV/FLAC recordings, split as `train` splits it.
+    #[arg(long)]
+    data: PathBuf,
+    /// Annotation CSV instead of Raven tables next to the audio.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Share of files held out for validation (as given to `train`).
+    #[arg(long, default_value_t = 0.2)]
+    val_fraction: f64,
+    /// Folder for the perturbed WAVs and their Raven tables.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Speed factors (pitch and tempo), given to the files in turn; default: outside training's 0.85..1.18.
+    #[arg(long, value_delimiter = ',', default_value = "0.8,1.25")]
+    speeds: Vec<f64>,
+    /// Background folder (WAV/FLAC, recursive; repeatable); use ones that training never saw.
+    #[arg(long)]
+    noise: Vec<PathBuf>,
+    /// Range of the song's level over the background's, dB: LOW,HIGH.
+    #[arg(long, value_parser = db_range, default_value = "3,20", allow_hyphen_values = true)]
+    snr_db: (f32, f32),
+    /// Leave out the other-lab channel (low-pass, narrow resonance, steep high-pass).
+    #[arg(long)]
+    no_eq: bool,
+    /// Sample rate of the written files.
+    #[arg(long, default_value_t = 22050)]
+    rate: u32,
+    /// Seed of the per-file draws (SNR, channel settings, level).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(clap::Args)]
@@ -99,9 +221,12 @@ struct TrainArgs {
     /// Events closer than this are merged, seconds.
     #[arg(long, default_value_t = 0.0)]
     merge_gap: f32,
-    /// Continue from the run folder's last checkpoint.
+    /// Continue from the run folder's last checkpoint (give the same --noise folders).
     #[arg(long)]
     resume: bool,
+    /// Background folder (WAV/FLAC, recursive; repeatable) mixed into half the crops as "no target".
+    #[arg(long)]
+    noise: Vec<PathBuf>,
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -111,6 +236,7 @@ fn run(cli: Cli) -> Result<()> {
             let cfg = TrainConfig {
                 data: a.data,
                 csv: a.csv,
+                noise: a.noise,
                 preset: a.preset,
                 class_name: a.class_name,
                 seed: a.seed,
@@ -147,6 +273,79 @@ fn run(cli: Cli) -> Result<()> {
                 c.macs_per_second as f64 / 1e6
             );
         }
+        Command::Perturb(a) => {
+            let cfg = PerturbConfig {
+                data: a.data,
+                csv: a.csv,
+                val_fraction: a.val_fraction,
+                out: a.out,
+                speeds: a.speeds,
+                noise: a.noise,
+                snr_db: a.snr_db,
+                eq: !a.no_eq,
+                rate: a.rate,
+                seed: a.seed,
+            };
+            for p in write_perturbed(&cfg)? {
+                let snr = p.snr_db.map_or("none".into(), |s| format!("{s:.1} dB"));
+                println!(
+                    "{}: speed {}, background SNR {snr}, {} events",
+                    p.file, p.speed, p.events
+                );
+            }
+        }
+        Command::Synth(a) => {
+            let cfg = SynthConfig {
+                calls: a.calls,
+                csv: a.csv,
+                split: a.split,
+                val_fraction: a.val_fraction,
+                backgrounds: a.backgrounds,
+                out: a.out,
+                files: a.files,
+                seconds: a.seconds,
+                snr_db: a.snr_db,
+                occupancy: a.occupancy,
+                rate: a.rate,
+                seed: a.seed,
+            };
+            let s = synthesize(&cfg)?;
+            println!(
+                "wrote {} mixes ({:.1} min) with {} calls to {}",
+                s.files,
+                s.seconds / 60.0,
+                s.calls,
+                cfg.out.display()
+            );
+        }
+        Command::Pretrain(a) => {
+            anyhow::ensure!(a.tau.len() == 2, "--tau takes START,END");
+            let layers = hark_train::teacher::presets::teacher_preset(&a.preset, vec![], a.window)
+                .map(|c| c.layers)
+                .unwrap_or(1);
+            let cfg = PretrainConfig {
+                audio: a.audio,
+                preset: a.preset,
+                window_s: a.window,
+                seed: a.seed,
+                steps: a.steps,
+                batch: a.batch,
+                lr: a.lr,
+                warmup: a.warmup,
+                tau: (a.tau[0], a.tau[1]),
+                top_k: a.top_k.unwrap_or((2 * layers).div_ceil(3)),
+                mask_prob: a.mask_prob,
+                mask_len: a.mask_len,
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+            };
+            let loss = pretrain(&cfg, &a.out, true)?;
+            println!(
+                "pretrained {} for {} steps, final loss {loss:.4}: {}",
+                cfg.preset,
+                cfg.steps,
+                a.out.display()
+            );
+        }
         Command::Presets => {
             for (name, tier) in PRESETS {
                 let c = hark_train::student::presets::preset(name, vec!["vocalization".into()])?;
@@ -159,6 +358,20 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `LOW,HIGH` in dB, LOW <= HIGH.
+fn db_range(s: &str) -> Result<(f32, f32), String> {
+    let bad = || format!("`{s}` is not a range in dB: write LOW,HIGH, e.g. -5,15");
+    let (low, high) = s.split_once(',').ok_or_else(bad)?;
+    let (low, high): (f32, f32) = (
+        low.trim().parse().map_err(|_| bad())?,
+        high.trim().parse().map_err(|_| bad())?,
+    );
+    if !(low.is_finite() && high.is_finite() && low <= high) {
+        return Err(bad());
+    }
+    Ok((low, high))
 }
 
 fn main() -> ExitCode {

@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::data::batch::Cropper;
+use crate::data::noise::NoiseBank;
 use crate::data::recordings::{Recording, load_dir, split_by_file};
 use crate::inference::predict;
 use crate::loss::focal_loss;
@@ -29,6 +30,9 @@ pub struct TrainConfig {
     pub data: PathBuf,
     /// Annotation CSV instead of Raven tables next to the audio.
     pub csv: Option<PathBuf>,
+    /// Background folders mixed into crops as "no target" (`data::augment`).
+    #[serde(default)]
+    pub noise: Vec<PathBuf>,
     /// Architecture preset.
     pub preset: String,
     /// Name of class 0 (annotations are pooled into it).
@@ -114,8 +118,8 @@ pub fn event_rules(cfg: &TrainConfig, student: &StudentConfig) -> EventRules {
         off: vec![cfg.off_threshold; student.classes.len()],
         min_frames: (cfg.min_event_s as f64 / hop_s).round() as usize,
         merge_gap_frames: (cfg.merge_gap_s as f64 / hop_s).round() as usize,
-        hop_s,
         max_frames: (hark::events::DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
+        hop_s,
     }
 }
 
@@ -164,6 +168,13 @@ pub fn train(
         !train_set.is_empty(),
         "no training files left after the validation split"
     );
+    let noise = NoiseBank::load(&cfg.noise, student_cfg.sample_rate)?;
+    if !noise.is_empty() {
+        eprintln!(
+            "backgrounds: {:.0} s of audio",
+            noise.seconds(student_cfg.sample_rate)
+        );
+    }
 
     let mut model = student_cfg.init(&device);
     let mut optim = AdamWConfig::new()
@@ -203,6 +214,7 @@ pub fn train(
     let crop_frames = cfg.crop_chunks * student_cfg.chunk_frames;
     let cropper = Cropper::new(
         &train_set,
+        &noise,
         student_cfg.sample_rate,
         student_cfg.hop_samples(),
         crop_frames,

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::wav::{Encoding, write_wav};
 use crate::events::Event;
 use crate::source::Source;
 
@@ -65,7 +66,7 @@ pub fn write_clips(
             open.into_iter().partition(|c| c.end <= end || !more);
         open = still;
         for clip in done {
-            write_wav(&clip.path, &clip.samples, rate)?;
+            write_wav(&clip.path, &clip.samples, rate, Encoding::Float32)?;
             written.push(clip.path);
         }
         pos = end;
@@ -75,7 +76,7 @@ pub fn write_clips(
     }
     // Events past the end of the audio (none in practice) still get a file, however short.
     for clip in pending {
-        write_wav(&clip.path, &[], rate)?;
+        write_wav(&clip.path, &[], rate, Encoding::Float32)?;
         written.push(clip.path);
     }
     written.sort();
@@ -87,32 +88,6 @@ struct Clip {
     end: u64,
     path: PathBuf,
     samples: Vec<f32>,
-}
-
-/// Writes through a temporary name and a rename, like every other sink.
-fn write_wav(path: &Path, samples: &[f32], rate: u32) -> Result<()> {
-    let tmp = path.with_extension(format!("wav.tmp{}", std::process::id()));
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let write = || -> hound::Result<()> {
-        let mut writer = hound::WavWriter::create(&tmp, spec)?;
-        for &s in samples {
-            writer.write_sample(s)?;
-        }
-        writer.finalize()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    };
-    write()
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            e
-        })
-        .with_context(|| format!("writing clip {}", path.display()))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod clips;
 mod csv;
 mod jsonl;
 mod raven;
+mod wav;
 
 use std::path::Path;
 
@@ -13,6 +14,7 @@ pub use clips::{Roll, clip_name, write_clips};
 pub use csv::{CSV_HEADER, events_csv};
 pub use jsonl::events_jsonl;
 pub use raven::{RAVEN_HEADER, raven_table, raven_table_name};
+pub use wav::{Encoding, write_wav};
 
 use crate::events::Event;
 

@@ -1,5 +1,9 @@
-//! Training data: annotated recordings, frame targets, random crops.
+//! Training data: annotated recordings, frame targets, random crops and their augmentation.
 
+pub mod augment;
 pub mod batch;
+pub mod eq;
+pub mod noise;
 pub mod recordings;
+pub mod stretch;
 pub mod targets;

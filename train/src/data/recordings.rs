@@ -9,6 +9,8 @@ use hark::decode::{ChannelChoice, read_all};
 use hark::resample::resample_all;
 use hark::sinks::raven_table_name;
 
+use super::noise::power;
+
 /// One annotated recording, resampled to the model's rate.
 #[derive(Debug, Clone)]
 pub struct Recording {
@@ -18,6 +20,25 @@ pub struct Recording {
     pub audio: Vec<f32>,
     /// Annotated events, sorted by onset.
     pub events: Vec<Annotation>,
+}
+
+impl Recording {
+    /// Mean power of the samples inside the events at `rate` Hz (of the whole recording when
+    /// it has none): the level of the song.
+    pub fn song_power(&self, rate: u32) -> f32 {
+        let sample = |t: f64| ((t * rate as f64) as usize).min(self.audio.len());
+        let (sum, n) = self.events.iter().fold((0.0f64, 0usize), |(sum, n), e| {
+            let (a, b) = (sample(e.onset_s), sample(e.offset_s));
+            let part = &self.audio[a..b.max(a)];
+            let energy: f64 = part.iter().map(|v| (*v as f64).powi(2)).sum();
+            (sum + energy, n + part.len())
+        });
+        if n == 0 {
+            power(&self.audio)
+        } else {
+            (sum / n as f64) as f32
+        }
+    }
 }
 
 /// Audio files under `dir`, recursively, sorted.
@@ -149,5 +170,27 @@ mod tests {
         let (_, val2) = split_by_file(reversed, 0.2);
         let names = |v: &[Recording]| v.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
         assert_eq!(names(&val), names(&val2));
+    }
+
+    #[test]
+    fn song_power_is_measured_inside_events() {
+        let rate = 1000;
+        let audio: Vec<f32> = (0..4000)
+            .map(|i| if (1000..1500).contains(&i) { 0.5 } else { 0.01 })
+            .collect();
+        let event = Annotation {
+            onset_s: 1.0,
+            offset_s: 1.5,
+            label: String::new(),
+        };
+        let mut rec = Recording {
+            name: "a.wav".into(),
+            audio,
+            events: vec![event],
+        };
+        assert!((rec.song_power(rate) - 0.25).abs() < 1e-6);
+        rec.events.clear();
+        let whole = (500.0 * 0.25 + 3500.0 * 1e-4) / 4000.0;
+        assert!((rec.song_power(rate) - whole).abs() < 1e-6);
     }
 }

@@ -97,6 +97,10 @@ impl StudentConfig {
             "d_model must split into heads"
         );
         anyhow::ensure!(
+            self.layers > 0,
+            "the model needs at least one transformer layer"
+        );
+        anyhow::ensure!(
             !self.classes.is_empty(),
             "the model needs at least one class"
         );

@@ -160,7 +160,12 @@ impl Student {
     /// - `audio`: `[batch, samples]`, samples a multiple of the chunk size
     /// - returns logits `[batch, frames, classes]`
     pub fn forward(&self, audio: Tensor<2>) -> Tensor<3> {
-        let c = &self.config;
+        let layers = self.encode(self.front(audio));
+        self.classify(layers.into_iter().last().expect("at least one layer"))
+    }
+
+    /// The conv front end: `[batch, samples]` to frame features `[batch, frames, d_model]`.
+    pub fn front(&self, audio: Tensor<2>) -> Tensor<3> {
         let [b, n] = audio.dims();
         let mut x = audio.reshape([b, 1, n]); // [b, 1, n]
         for block in &self.convs {
@@ -171,11 +176,23 @@ impl Student {
             let y = block.conv.forward(x).swap_dims(1, 2); // [b, t, ch]
             x = gelu(block.norm.forward(y)).swap_dims(1, 2); // [b, ch, t]
         }
-        let mut h = x.swap_dims(1, 2); // [b, t, d]
+        x.swap_dims(1, 2)
+    }
+
+    /// The transformer over frame features `[batch, frames, d_model]`: every layer's output, in
+    /// order (self-supervised pretraining regresses an average of the top ones).
+    pub fn encode(&self, mut h: Tensor<3>) -> Vec<Tensor<3>> {
+        let mut outputs = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            h = layer.forward(h, c);
+            h = layer.forward(h, &self.config);
+            outputs.push(h.clone());
         }
-        self.head.forward(self.final_norm.forward(h)) // [b, t, classes]
+        outputs
+    }
+
+    /// Frame logits `[batch, frames, classes]` from the last layer's output.
+    pub fn classify(&self, h: Tensor<3>) -> Tensor<3> {
+        self.head.forward(self.final_norm.forward(h))
     }
 
     /// The weights as plain arrays, for export.

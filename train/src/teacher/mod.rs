@@ -1,0 +1,5 @@
+//! The cloud model ("teacher"): a large bidirectional transformer on raw audio, pretrained
+//! self-supervised, fine-tuned on labels, and distilled into streaming students.
+
+pub mod presets;
+pub mod pretrain;

@@ -1,0 +1,123 @@
+//! Teacher sizes. A teacher is the student's architecture made bidirectional and large: one
+//! chunk spans its whole window, so every frame attends to every other (ALiBi, both ways), and
+//! no past chunks are cached. Its conv front end is the student's (causal, a few ms of look-back
+//! only), which keeps one code path for both and frames aligned with the students' 10 ms hop.
+
+use crate::student::config::{ConvSpec, StudentConfig};
+
+/// Every teacher preset with what it is for.
+pub const TEACHER_PRESETS: &[(&str, &str)] = &[
+    (
+        "teacher-cpu",
+        "a few M parameters: pretrains on a laptop CPU in minutes",
+    ),
+    (
+        "teacher-animal2vec",
+        "~300 M parameters, animal2vec-sized: for a GPU machine",
+    ),
+];
+
+/// Seconds of audio a teacher sees at once, unless asked otherwise.
+pub const DEFAULT_WINDOW_S: f64 = 3.0;
+
+const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvSpec {
+    ConvSpec {
+        kernel,
+        stride,
+        channels,
+    }
+}
+
+/// Whether `name` is a teacher preset.
+pub fn is_teacher(name: &str) -> bool {
+    TEACHER_PRESETS.iter().any(|(n, _)| *n == name)
+}
+
+/// The architecture of a teacher preset, at 16 kHz with a 10 ms hop, seeing `window_s` seconds.
+pub fn teacher_preset(
+    name: &str,
+    classes: Vec<String>,
+    window_s: f64,
+) -> anyhow::Result<StudentConfig> {
+    let (front, d_model, heads, layers, ffn) = match name {
+        "teacher-cpu" => (
+            vec![
+                conv(10, 5, 64),
+                conv(8, 4, 128),
+                conv(4, 2, 192),
+                conv(4, 2, 192),
+                conv(2, 2, 192),
+            ],
+            192,
+            6,
+            6,
+            768,
+        ),
+        "teacher-animal2vec" => (
+            vec![
+                conv(10, 5, 512),
+                conv(8, 4, 512),
+                conv(4, 2, 512),
+                conv(4, 2, 1024),
+                conv(2, 2, 1024),
+            ],
+            1024,
+            16,
+            24,
+            4096,
+        ),
+        other => anyhow::bail!(
+            "unknown teacher preset `{other}`; choose one of: {}",
+            TEACHER_PRESETS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let sample_rate = 16_000;
+    let hop: usize = front.iter().map(|c| c.stride).product();
+    let window_frames = (window_s * sample_rate as f64 / hop as f64).round() as usize;
+    anyhow::ensure!(
+        window_frames >= 10,
+        "a teacher window of {window_s} s is too short"
+    );
+    let config = StudentConfig {
+        preset: name.to_string(),
+        sample_rate,
+        conv: front,
+        d_model,
+        heads,
+        layers,
+        ffn,
+        chunk_frames: window_frames,
+        past_chunks: 0,
+        classes,
+    };
+    config.check()?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_match_their_promise() {
+        let classes = vec!["call".to_string()];
+        let cpu = teacher_preset("teacher-cpu", classes.clone(), 3.0).unwrap();
+        assert_eq!((cpu.hop_samples(), cpu.chunk_frames), (160, 300));
+        assert!(
+            (2_000_000..6_000_000).contains(&cpu.parameters()),
+            "{}",
+            cpu.parameters()
+        );
+        let big = teacher_preset("teacher-animal2vec", classes, 3.0).unwrap();
+        assert!(
+            (280_000_000..340_000_000).contains(&big.parameters()),
+            "{}",
+            big.parameters()
+        );
+        assert!(teacher_preset("teacher-xl", vec![], 3.0).is_err());
+    }
+}
