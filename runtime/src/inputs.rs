@@ -152,14 +152,22 @@ fn walk(dir: &Path, base: &Path, found: &mut Discovery) {
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // Hidden entries are skipped: `._rec.wav` files that macOS leaves on recorder cards are not
+    // audio, and hark's own temporary files start with a dot.
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
     paths.sort();
-    for path in paths {
+    for path in &paths {
+        let path = path.clone();
         let Ok(link) = std::fs::symlink_metadata(&path) else {
             continue;
         };
         if link.is_dir() {
-            walk(&path, base, found);
+            if !holds_clips(&path, &paths) {
+                walk(&path, base, found);
+            }
         } else if is_audio(&path) {
             match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_dir() => {}
@@ -174,6 +182,17 @@ fn walk(dir: &Path, base: &Path, found: &mut Discovery) {
             }
         }
     }
+}
+
+/// Whether `dir` is the `<stem>_clips` folder that `hark detect --clips` wrote beside the
+/// recording `<stem>` (one of `siblings`): its clips are outputs, not recordings.
+fn holds_clips(dir: &Path, siblings: &[PathBuf]) -> bool {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    name.strip_suffix("_clips").is_some_and(|stem| {
+        siblings
+            .iter()
+            .any(|s| is_audio(s) && s.file_stem().is_some_and(|f| f.to_string_lossy() == stem))
+    })
 }
 
 /// Why a path cannot be opened, in words.
@@ -272,11 +291,17 @@ mod tests {
             "sub/c.wav",
             "notes.txt",
             "sub/t.selections.txt",
+            "._b.WAV",
+            "b_clips/b_0001_call_1.000s.wav",
+            "other_clips/kept.wav",
         ] {
             touch(&card.join(name));
         }
         let found = discover(&[card.clone()]);
-        assert_eq!(rels(&found), ["a.flac", "b.WAV", "sub/c.wav"]);
+        assert_eq!(
+            rels(&found),
+            ["a.flac", "b.WAV", "other_clips/kept.wav", "sub/c.wav"]
+        );
         assert!(found.problems.is_empty());
         let single = discover(&[card.join("notes.txt")]);
         assert_eq!(rels(&single), ["notes.txt"], "a named file is always tried");
