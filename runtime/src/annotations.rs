@@ -30,7 +30,7 @@ pub fn read_raven(path: &Path) -> Result<Vec<Annotation>> {
 
 /// Parses the text of a Raven selection table.
 pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
-    let mut lines = text
+    let mut lines = without_bom(text)
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
@@ -74,7 +74,7 @@ pub fn read_csv(path: &Path) -> Result<BTreeMap<String, Vec<Annotation>>> {
 
 /// Parses the text of an annotation CSV.
 pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
-    let mut lines = text
+    let mut lines = without_bom(text)
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
@@ -120,7 +120,7 @@ pub fn read_audacity(path: &Path) -> Result<Vec<Annotation>> {
 /// are skipped. The label is optional (a missing one reads as empty).
 pub fn parse_audacity(text: &str) -> Result<Vec<Annotation>> {
     let mut out = Vec::new();
-    for (number, line) in text.lines().enumerate() {
+    for (number, line) in without_bom(text).lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('\\') {
             continue;
         }
@@ -271,15 +271,17 @@ fn read_file(path: &Path) -> Result<Vec<Recording>> {
     })
 }
 
-/// The text of a file, without the byte-order mark some Windows tools put first (it would
-/// otherwise stick to the first column name or time).
+/// The text of a file, without a byte-order mark.
 fn read_text(path: &Path) -> Result<String> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
+    Ok(without_bom(&text).to_string())
+}
+
+/// `text` without the byte-order mark some Windows tools put first, which would otherwise stick
+/// to the first column name or time.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// Audio extensions stripped from recording names: a CSV row names `rec.wav` where a table is

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::decode::{ChannelChoice, FileSource};
+use crate::decode::{ChannelChoice, FileSource, Truncation};
 use crate::engine::{Engine, EngineSpec};
 use crate::events::{Event, EventDetector, EventRules};
 use crate::resample::Resampler;
@@ -22,6 +22,8 @@ pub struct Detection {
     pub events: Vec<Event>,
     /// NaN or infinite samples replaced by silence.
     pub non_finite_samples: u64,
+    /// Set when a file ended before the length its header announced.
+    pub truncation: Option<Truncation>,
 }
 
 /// Streams `source` through `engine`, which runs at `rate` Hz with `classes` scores per frame,
@@ -65,6 +67,7 @@ pub fn detect(
         duration_s: detector.frames() as f64 * hop_s,
         events,
         non_finite_samples: source.non_finite_samples(),
+        truncation: None,
     })
 }
 
@@ -77,11 +80,15 @@ pub fn detect_file(
 ) -> Result<Detection> {
     let mut source = FileSource::open(path, channel)?;
     let mut engine = spec.start()?;
-    detect(
+    let detection = detect(
         &mut source,
         engine.as_mut(),
         spec.sample_rate(),
         spec.classes().len(),
         rules,
-    )
+    )?;
+    Ok(Detection {
+        truncation: source.truncation(),
+        ..detection
+    })
 }

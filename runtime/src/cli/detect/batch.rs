@@ -1,6 +1,6 @@
 //! Runs a job over many recordings on worker threads, with a progress bar and a final summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -54,8 +54,7 @@ pub fn run(
         ..Default::default()
     };
     for p in problems {
-        bar.suspend(|| eprintln!("hark: error: {}: {}", p.path.display(), p.reason));
-        summary.failures.push((p.path, p.reason));
+        fail(&bar, &mut summary, &p.path, p.reason);
     }
     let next = AtomicUsize::new(0);
     let (send, receive) = mpsc::channel();
@@ -81,20 +80,21 @@ pub fn run(
                     audio_s,
                     events,
                     warnings,
+                    damaged,
                 } => {
-                    summary.done += 1;
                     summary.audio_s += audio_s;
                     summary.events += events;
                     for w in warnings {
                         summary.warnings += 1;
                         bar.suspend(|| eprintln!("hark: warning: {}: {w}", path.display()));
                     }
+                    match damaged {
+                        Some(reason) => fail(&bar, &mut summary, path, reason),
+                        None => summary.done += 1,
+                    }
                 }
                 Outcome::Skipped => summary.skipped += 1,
-                Outcome::Failed(reason) => {
-                    bar.suspend(|| eprintln!("hark: error: {}: {reason}", path.display()));
-                    summary.failures.push((path.clone(), reason));
-                }
+                Outcome::Failed(reason) => fail(&bar, &mut summary, path, reason),
             }
             bar.inc(1);
             let elapsed = start.elapsed().as_secs_f64();
@@ -110,6 +110,12 @@ pub fn run(
     bar.finish_and_clear();
     summary.elapsed = start.elapsed();
     summary
+}
+
+/// Reports a failure as it happens and keeps it for the summary.
+fn fail(bar: &ProgressBar, summary: &mut Summary, path: &Path, reason: String) {
+    bar.suspend(|| eprintln!("hark: error: {}: {reason}", path.display()));
+    summary.failures.push((path.to_path_buf(), reason));
 }
 
 impl std::fmt::Display for Summary {

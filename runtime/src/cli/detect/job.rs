@@ -40,6 +40,9 @@ pub enum Outcome {
         audio_s: f64,
         events: usize,
         warnings: Vec<String>,
+        /// Set when the outputs were written but the recording is damaged (cut short): it
+        /// counts as a failure, and nothing that could be read is lost.
+        damaged: Option<String>,
     },
     /// `--resume` found its table complete.
     Skipped,
@@ -146,6 +149,12 @@ impl Job {
             audio_s: detection.duration_s,
             events: detection.events.len(),
             warnings,
+            damaged: detection.truncation.map(|t| {
+                format!(
+                    "truncated: {t}; events are written for the {:.1} s that could be read",
+                    detection.duration_s
+                )
+            }),
         })
     }
 
