@@ -515,7 +515,7 @@ def csv_seeds():
     s["broken-no-file-column.csv"] = "name,onset_s,offset_s\na.wav,1,2\n"
     s["broken-empty-file.csv"] = "file,onset_s,offset_s\n,1,2\n"
     s["broken-ends-before-begins.csv"] = "file,onset_s,offset_s\na.wav,2,1\n"
-    s["broken-quoted-comma.csv"] = 'file,onset_s,offset_s\n"a,b.wav",1,2\n'
+    s["good-quoted-comma-1a.csv"] = 'file,onset_s,offset_s\n"a,b.wav",1,2\n'
     s["broken-inf.csv"] = "file,onset_s,offset_s\na.wav,1,inf\n"
     return s
 

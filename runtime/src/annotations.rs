@@ -81,7 +81,8 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
     let Some((_, header)) = lines.next() else {
         return Ok(BTreeMap::new());
     };
-    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let columns = csv_fields(header);
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     let find = |name: &str| columns.iter().position(|c| *c == name);
     let (Some(file), Some(onset), Some(offset)) = (find("file"), find("onset_s"), find("offset_s"))
     else {
@@ -90,7 +91,8 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
     let label = find("label").or_else(|| find("class"));
     let mut out: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
     for (number, line) in lines {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let fields = csv_fields(line);
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         let (onset_s, offset_s) = span(&fields, onset, offset, number + 1)?;
         let name = fields.get(file).copied().unwrap_or("").to_string();
         if name.is_empty() {
@@ -338,6 +340,26 @@ fn strip_table_suffix(name: &str) -> &str {
 }
 
 /// The `(onset, offset)` in seconds from two columns of a row, checked to be times in order.
+/// The fields of one CSV line, trimmed; a field in double quotes may hold commas, and `""`
+/// inside it stands for one quote (RFC 4180, as hark's event CSV writes names with commas).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field).trim().to_string()),
+            c => field.push(c),
+        }
+    }
+    fields.push(field.trim().to_string());
+    fields
+}
+
 fn span(fields: &[&str], onset: usize, offset: usize, line: usize) -> Result<(f64, f64)> {
     let time = |i: usize| -> Result<f64> {
         let raw = fields.get(i).copied().unwrap_or("");

@@ -119,7 +119,7 @@ impl FileSource {
         let sample_rate = params
             .sample_rate
             .filter(|r| *r > 0)
-            .ok_or_else(|| anyhow!("the sample rate is unknown"))?;
+            .ok_or_else(|| anyhow!("the header gives no sample rate (0 Hz)"))?;
         let channels = params
             .channels
             .as_ref()

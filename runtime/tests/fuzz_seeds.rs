@@ -18,7 +18,7 @@ const DECODE_ERRORS: &[&str] = &[
     "not a readable audio file",
     "the file has no audio track",
     "the audio track has no codec parameters",
-    "the sample rate is unknown",
+    "the header gives no sample rate",
     "the channel count is unknown",
     "unsupported audio encoding",
     "the file announces",

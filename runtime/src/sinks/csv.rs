@@ -54,5 +54,7 @@ mod tests {
         assert_eq!((rows[0].onset_s, rows[0].offset_s), (1.25, 1.5));
         assert_eq!(rows[0].label, "call");
         assert_eq!(quoted("a,b"), "\"a,b\"");
+        let odd = events_csv(&events, &["call".into()], (0.0, 8000.0), "a,\"b\".wav");
+        assert!(parse_csv(&odd).unwrap().contains_key("a,\"b\".wav"));
     }
 }
