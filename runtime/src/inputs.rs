@@ -156,7 +156,10 @@ fn walk(dir: &Path, base: &Path, found: &mut Discovery) {
     // audio, and hark's own temporary files start with a dot.
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     paths.sort();
     for path in &paths {

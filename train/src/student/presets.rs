@@ -15,7 +15,8 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("jetson", "large: Jetson Orin-class GPUs"),
 ];
 
-const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvSpec {
+/// A conv layer of the front end, written compactly in preset tables.
+pub(crate) const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvSpec {
     ConvSpec {
         kernel,
         stride,

@@ -3,7 +3,8 @@
 //! no past chunks are cached. Its conv front end is the student's (causal, a few ms of look-back
 //! only), which keeps one code path for both and frames aligned with the students' 10 ms hop.
 
-use crate::student::config::{ConvSpec, StudentConfig};
+use crate::student::config::StudentConfig;
+use crate::student::presets::conv;
 
 /// Every teacher preset with what it is for.
 pub const TEACHER_PRESETS: &[(&str, &str)] = &[
@@ -19,14 +20,6 @@ pub const TEACHER_PRESETS: &[(&str, &str)] = &[
 
 /// Seconds of audio a teacher sees at once, unless asked otherwise.
 pub const DEFAULT_WINDOW_S: f64 = 3.0;
-
-const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvSpec {
-    ConvSpec {
-        kernel,
-        stride,
-        channels,
-    }
-}
 
 /// Whether `name` is a teacher preset.
 pub fn is_teacher(name: &str) -> bool {
