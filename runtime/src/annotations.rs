@@ -273,11 +273,9 @@ fn read_file(path: &Path) -> Result<Vec<Recording>> {
     })
 }
 
-/// The text of a file, without a byte-order mark.
+/// The text of a file (the parsers drop a byte-order mark).
 fn read_text(path: &Path) -> Result<String> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(without_bom(&text).to_string())
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 /// `text` without the byte-order mark some Windows tools put first, which would otherwise stick

@@ -47,7 +47,7 @@ pub fn run(
         ProgressStyle::with_template(
             "{elapsed_precise} {bar:30.cyan/blue} {pos}/{len} files  {msg}  eta {eta}",
         )
-        .expect("a valid template"),
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut summary = Summary {
         jobs,
