@@ -10,10 +10,12 @@ use prost::Message;
 
 fn config() -> TrainConfig {
     TrainConfig {
-        data: bundled_finch(),
+        data: Some(bundled_finch()),
         csv: None,
         noise: vec![],
         preset: "recorder".into(),
+        init: None,
+        label_fraction: 1.0,
         class_name: "syllable".into(),
         seed: 3,
         steps: 40,
@@ -30,6 +32,7 @@ fn config() -> TrainConfig {
         off_threshold: 0.4,
         min_event_s: 0.02,
         merge_gap_s: 0.0,
+        distill: None,
         command: "training test".into(),
     }
 }
@@ -61,8 +64,8 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
     train(&cfg, parts.path(), true, None, false).unwrap();
 
     let (a, b) = (whole.path().join("a.onnx"), parts.path().join("b.onnx"));
-    export_run(whole.path(), &a).unwrap();
-    export_run(parts.path(), &b).unwrap();
+    export_run(whole.path(), &a, false).unwrap();
+    export_run(parts.path(), &b, false).unwrap();
     let weights = |p: &Path| {
         let model =
             hark::onnx_proto::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use hark_train::distill::DistillConfig;
 use hark_train::export::run::export_run;
 use hark_train::perturb::{PerturbConfig, write_perturbed};
 use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
@@ -27,14 +28,24 @@ struct Cli {
 enum Command {
     /// Train a student on annotated recordings (Raven tables next to the audio, or a CSV).
     Train(TrainArgs),
-    /// Export a run's best weights as a contract-1 streaming ONNX model.
+    /// Fine-tune a teacher on annotated recordings: from a pretrained encoder (--init), or from
+    /// scratch (--preset teacher-cpu) for comparison. Frame-level, sigmoid focal loss.
+    Finetune(FinetuneArgs),
+    /// Distill a streaming student from a teacher ONNX model (contract 2) over labelled and
+    /// unlabelled audio; the teacher's outputs are cached, so reruns are cheap.
+    Distill(DistillArgs),
+    /// Export a run's best weights: a contract-1 streaming student, or with --teacher a
+    /// contract-2 teacher.
     Export {
-        /// The run folder written by `hark-train train`.
+        /// The run folder written by `hark-train train`, `finetune` or `distill`.
         #[arg(long)]
         run: PathBuf,
         /// The model file to write.
         #[arg(long, short)]
         out: PathBuf,
+        /// Export a fine-tuned teacher (one window in; frame logits and features out).
+        #[arg(long)]
+        teacher: bool,
     },
     /// List the architecture presets and their cost.
     Presets,
@@ -51,8 +62,15 @@ enum Command {
 #[derive(clap::Args)]
 struct PretrainArgs {
     /// Folder of unlabelled WAV/FLAC audio (recursive; repeatable).
-    #[arg(long, required = true)]
+    #[arg(long)]
     audio: Vec<PathBuf>,
+    /// Annotated folder (Raven tables) whose training files join the audio, labels unused; its
+    /// validation files (split as `train` splits them) are left out.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Share of --data's files held out (as given to `train`).
+    #[arg(long, default_value_t = 0.2)]
+    val_fraction: f64,
     /// Run folder: config, encoder weights, loss log.
     #[arg(long, short)]
     out: PathBuf,
@@ -160,19 +178,61 @@ struct PerturbArgs {
 }
 
 #[derive(clap::Args)]
-struct TrainArgs {
-    /// Folder of WAV/FLAC recordings (searched recursively).
+struct DistillArgs {
+    /// The teacher: an ONNX model with `hark.teacher` metadata, or any ONNX model with --teacher-config.
     #[arg(long)]
-    data: PathBuf,
+    teacher: PathBuf,
+    /// TOML sidecar describing the teacher (rate, window, output kind, activation, classes).
+    #[arg(long)]
+    teacher_config: Option<PathBuf>,
+    /// Folder of unlabelled WAV/FLAC audio for the teacher to label (recursive; repeatable).
+    #[arg(long)]
+    audio: Vec<PathBuf>,
+    /// Teacher classes pooled into the student's class: those whose names contain this (repeatable; default all).
+    #[arg(long)]
+    teacher_class: Vec<String>,
+    /// Leave out teacher classes whose names contain this (repeatable).
+    #[arg(long)]
+    exclude_class: Vec<String>,
+    /// Weight of the annotations against the teacher in labelled crops (0..1).
+    #[arg(long, default_value_t = 0.5)]
+    hard_weight: f32,
+    /// Weight of regressing the teacher's features through a projection (0: off).
+    #[arg(long, default_value_t = 0.0)]
+    feature_weight: f32,
+    /// Seconds between the windows a clip teacher is run on.
+    #[arg(long, default_value_t = 1.5)]
+    clip_hop: f64,
+    /// Cache of teacher outputs [default: ~/.cache/hark/teachers].
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(clap::Args)]
+struct FinetuneArgs {
+    /// Pretraining run folder (`hark-train pretrain --out`) to start from.
+    #[arg(long)]
+    init: Option<PathBuf>,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Folder of annotated WAV/FLAC recordings (searched recursively); optional for distill.
+    #[arg(long, visible_alias = "labels")]
+    data: Option<PathBuf>,
     /// Annotation CSV (`file,onset_s,offset_s,...`, files relative to the CSV); default: Raven tables next to each file.
     #[arg(long)]
     csv: Option<PathBuf>,
     /// Run folder for the config, checkpoints, metrics and best weights.
     #[arg(long, short)]
     out: PathBuf,
-    /// Architecture preset (see `hark-train presets`).
-    #[arg(long, default_value = DEFAULT_PRESET)]
-    preset: String,
+    /// Architecture preset (see `hark-train presets`) [default: recorder; teacher-cpu for finetune].
+    #[arg(long)]
+    preset: Option<String>,
     /// Name of the target class.
     #[arg(long, default_value = "vocalization")]
     class_name: String,
@@ -185,12 +245,15 @@ struct TrainArgs {
     /// Crops per step.
     #[arg(long, default_value_t = 8)]
     batch: usize,
-    /// Crop length in chunks.
-    #[arg(long, default_value_t = 25)]
-    crop_chunks: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 2e-3)]
-    lr: f64,
+    /// Crop length in chunks [default: 25; 1 (the teacher's window) for finetune].
+    #[arg(long)]
+    crop_chunks: Option<usize>,
+    /// Peak learning rate [default: 2e-3; 5e-4 for finetune].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Share of the training files whose labels are used (by file name, as the split).
+    #[arg(long, default_value_t = 1.0)]
+    label_fraction: f64,
     /// Linear warmup steps.
     #[arg(long, default_value_t = 200)]
     warmup: u64,
@@ -231,46 +294,40 @@ struct TrainArgs {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train(a) => {
-            let command = std::env::args().collect::<Vec<_>>().join(" ");
-            let cfg = TrainConfig {
-                data: a.data,
-                csv: a.csv,
-                noise: a.noise,
-                preset: a.preset,
-                class_name: a.class_name,
-                seed: a.seed,
-                steps: a.steps,
-                batch: a.batch,
-                crop_chunks: a.crop_chunks,
-                lr: a.lr,
-                warmup: a.warmup,
-                weight_decay: a.weight_decay,
-                val_fraction: a.val_fraction,
-                eval_every: a.eval_every.max(1),
-                focal_alpha: a.focal_alpha,
-                focal_gamma: a.focal_gamma,
-                on_threshold: a.on_threshold,
-                off_threshold: a.off_threshold,
-                min_event_s: a.min_event,
-                merge_gap_s: a.merge_gap,
-                command,
-            };
-            let progress = train(&cfg, &a.out, a.resume, None, true)?;
-            println!(
-                "best validation F1 {:.4} at step {}; weights in {}",
-                progress.best_f1,
-                progress.best_step,
-                a.out.join("best.bpk").display()
+        Command::Train(a) => train_command(a, None, None, (DEFAULT_PRESET, 25, 2e-3))?,
+        Command::Finetune(f) => train_command(f.train, f.init, None, ("teacher-cpu", 1, 5e-4))?,
+        Command::Distill(d) => {
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&d.hard_weight),
+                "--hard-weight must be between 0 and 1"
             );
+            let cache = match d.cache {
+                Some(c) => c,
+                None => std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .context("no HOME for the default cache: give --cache")?
+                    .join(".cache/hark/teachers"),
+            };
+            let distill = DistillConfig {
+                teacher: d.teacher,
+                teacher_config: d.teacher_config,
+                audio: d.audio,
+                teacher_classes: d.teacher_class,
+                exclude_classes: d.exclude_class,
+                hard_weight: d.hard_weight,
+                feature_weight: d.feature_weight,
+                clip_hop_s: d.clip_hop,
+                cache,
+            };
+            train_command(d.train, None, Some(distill), (DEFAULT_PRESET, 25, 2e-3))?
         }
-        Command::Export { run, out } => {
-            let c = export_run(&run, &out)?;
+        Command::Export { run, out, teacher } => {
+            let c = export_run(&run, &out, teacher)?;
             println!(
                 "wrote {} ({} parameters, {:.1} MMAC per audio second)",
                 out.display(),
-                c.parameters,
-                c.macs_per_second as f64 / 1e6
+                c.parameters(),
+                c.macs_per_second() as f64 / 1e6
             );
         }
         Command::Perturb(a) => {
@@ -325,6 +382,8 @@ fn run(cli: Cli) -> Result<()> {
                 .unwrap_or(1);
             let cfg = PretrainConfig {
                 audio: a.audio,
+                data: a.data,
+                val_fraction: a.val_fraction,
                 preset: a.preset,
                 window_s: a.window,
                 seed: a.seed,
@@ -357,6 +416,58 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Runs `train` or `finetune`; `defaults` are the command's preset, crop chunks and learning rate.
+fn train_command(
+    a: TrainArgs,
+    init: Option<PathBuf>,
+    distill: Option<DistillConfig>,
+    defaults: (&str, usize, f64),
+) -> Result<()> {
+    anyhow::ensure!(
+        a.data.is_some() || distill.is_some(),
+        "give the annotated recordings with --data"
+    );
+    let preset = match (&init, a.preset) {
+        (_, Some(p)) => p,
+        (Some(run), None) => hark_train::teacher::pretrain::read_architecture(run)?.preset,
+        (None, None) => defaults.0.to_string(),
+    };
+    let cfg = TrainConfig {
+        data: a.data,
+        csv: a.csv,
+        noise: a.noise,
+        preset,
+        init,
+        label_fraction: a.label_fraction,
+        class_name: a.class_name,
+        seed: a.seed,
+        steps: a.steps,
+        batch: a.batch,
+        crop_chunks: a.crop_chunks.unwrap_or(defaults.1),
+        lr: a.lr.unwrap_or(defaults.2),
+        warmup: a.warmup,
+        weight_decay: a.weight_decay,
+        val_fraction: a.val_fraction,
+        eval_every: a.eval_every.max(1),
+        focal_alpha: a.focal_alpha,
+        focal_gamma: a.focal_gamma,
+        on_threshold: a.on_threshold,
+        off_threshold: a.off_threshold,
+        min_event_s: a.min_event,
+        merge_gap_s: a.merge_gap,
+        distill,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let progress = train(&cfg, &a.out, a.resume, None, true)?;
+    println!(
+        "best validation F1 {:.4} at step {}; weights in {}",
+        progress.best_f1,
+        progress.best_step,
+        a.out.join("best.bpk").display()
+    );
     Ok(())
 }
 

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
 use hark::eval::{Counts, match_events};
 use hark::events::{EventRules, detect_all};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,24 +19,35 @@ use serde::{Deserialize, Serialize};
 use crate::data::batch::Cropper;
 use crate::data::noise::NoiseBank;
 use crate::data::recordings::{Recording, load_dir, split_by_file};
+use crate::distill::agreement::agreement;
+use crate::distill::crops::{DistillBatch, DistillCropper};
+use crate::distill::{DistillConfig, TeacherData};
 use crate::inference::predict;
 use crate::loss::focal_loss;
 use crate::student::config::StudentConfig;
 use crate::student::model::Student;
 use crate::student::presets::preset;
+use crate::teacher::presets::{DEFAULT_WINDOW_S, is_teacher, teacher_preset};
+use crate::teacher::pretrain::{PretrainFiles, read_architecture};
 
 /// Everything that defines a training run; saved as `config.json` before training starts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Folder of annotated audio.
-    pub data: PathBuf,
+    /// Folder of annotated audio (optional when distilling).
+    pub data: Option<PathBuf>,
     /// Annotation CSV instead of Raven tables next to the audio.
     pub csv: Option<PathBuf>,
     /// Background folders mixed into crops as "no target" (`data::augment`).
     #[serde(default)]
     pub noise: Vec<PathBuf>,
-    /// Architecture preset.
+    /// Architecture preset (a student tier, or a teacher preset for fine-tuning from scratch).
     pub preset: String,
+    /// A pretraining run whose encoder (architecture and weights) the model starts from.
+    #[serde(default)]
+    pub init: Option<PathBuf>,
+    /// Share of the training files whose labels are used (chosen by file name, not by seed).
+    #[serde(default = "all_labels")]
+    pub label_fraction: f64,
     /// Name of class 0 (annotations are pooled into it).
     pub class_name: String,
     pub seed: u64,
@@ -55,8 +68,40 @@ pub struct TrainConfig {
     pub off_threshold: f32,
     pub min_event_s: f32,
     pub merge_gap_s: f32,
+    /// Distillation from a teacher, when set.
+    #[serde(default)]
+    pub distill: Option<DistillConfig>,
     /// The command line that started the run.
     pub command: String,
+}
+
+impl TrainConfig {
+    /// What the validation figure is.
+    pub fn validation_metric(&self) -> &'static str {
+        if self.data.is_some() {
+            "event F1"
+        } else {
+            "teacher agreement F1"
+        }
+    }
+}
+
+fn all_labels() -> f64 {
+    1.0
+}
+
+/// The architecture a run trains: the pretrained encoder's, a teacher preset's, or a student tier's.
+pub fn architecture(cfg: &TrainConfig) -> Result<StudentConfig> {
+    let classes = vec![cfg.class_name.clone()];
+    if let Some(init) = &cfg.init {
+        let mut arch = read_architecture(init)?;
+        arch.classes = classes;
+        return Ok(arch);
+    }
+    if is_teacher(&cfg.preset) {
+        return teacher_preset(&cfg.preset, classes, DEFAULT_WINDOW_S);
+    }
+    preset(&cfg.preset, classes)
 }
 
 /// What a checkpoint remembers besides weights and optimizer state.
@@ -75,6 +120,19 @@ pub struct Evaluation {
     pub f1: f64,
     pub precision: f64,
     pub recall: f64,
+    /// Agreement with the teacher on held-out unlabelled files, when distilling.
+    #[serde(default)]
+    pub agreement_auc: Option<f64>,
+    #[serde(default)]
+    pub agreement_f1: Option<f64>,
+}
+
+/// What is trained: the student, and a projection of its features onto the teacher's when
+/// distilling features.
+#[derive(Module, Debug)]
+pub struct Trainee {
+    pub student: Student,
+    pub projection: Option<Linear>,
 }
 
 /// The files a run writes into its folder.
@@ -157,17 +215,27 @@ pub fn train(
     let files = RunFiles {
         dir: dir.to_path_buf(),
     };
-    let student_cfg = preset(&cfg.preset, vec![cfg.class_name.clone()])?;
+    let student_cfg = architecture(cfg)?;
     let device = Device::flex().autodiff();
     let plain = Device::flex();
     device.seed(cfg.seed);
 
-    let recordings = load_dir(&cfg.data, cfg.csv.as_deref(), student_cfg.sample_rate)?;
-    let (train_set, val_set) = split_by_file(recordings, cfg.val_fraction);
     anyhow::ensure!(
-        !train_set.is_empty(),
-        "no training files left after the validation split"
+        cfg.label_fraction > 0.0 && cfg.label_fraction <= 1.0,
+        "the label fraction must be in (0, 1]"
     );
+    let (train_set, val_set) = match &cfg.data {
+        Some(data) => {
+            let recordings = load_dir(data, cfg.csv.as_deref(), student_cfg.sample_rate)?;
+            let (train_set, val_set) = split_by_file(recordings, cfg.val_fraction);
+            // The files left out take the validation files' place in a second split by name.
+            (
+                split_by_file(train_set, 1.0 - cfg.label_fraction).0,
+                val_set,
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let noise = NoiseBank::load(&cfg.noise, student_cfg.sample_rate)?;
     if !noise.is_empty() {
         eprintln!(
@@ -175,8 +243,50 @@ pub fn train(
             noise.seconds(student_cfg.sample_rate)
         );
     }
+    let teacher = match &cfg.distill {
+        Some(d) => Some(TeacherData::load(
+            cfg,
+            d,
+            &student_cfg,
+            &train_set,
+            show_progress,
+        )?),
+        None => None,
+    };
+    let (held_out, clips) = match &teacher {
+        Some(t) => (t.held_out.as_slice(), t.clips),
+        None => (&[][..], false),
+    };
+    anyhow::ensure!(
+        !train_set.is_empty() || teacher.is_some(),
+        "no training files left after the validation split"
+    );
+    anyhow::ensure!(
+        !val_set.is_empty() || !held_out.is_empty(),
+        "nothing to validate on: give annotated data, or enough unlabelled files to hold some out"
+    );
 
-    let mut model = student_cfg.init(&device);
+    device.seed(cfg.seed);
+    let projection = match (&teacher, &cfg.distill) {
+        (Some(t), Some(d)) if d.feature_weight > 0.0 => {
+            let dim = t
+                .feature_dim
+                .context("the teacher gives no features to regress")?;
+            Some(LinearConfig::new(student_cfg.d_model, dim).init(&device))
+        }
+        _ => None,
+    };
+    let mut model = Trainee {
+        student: student_cfg.init(&device),
+        projection,
+    };
+    if let Some(init) = &cfg.init {
+        let weights = PretrainFiles(init.clone()).encoder();
+        model.student = model
+            .student
+            .try_load_file(&weights)
+            .with_context(|| format!("loading the pretrained encoder {}.bpk", weights.display()))?;
+    }
     let mut optim = AdamWConfig::new()
         .with_weight_decay(cfg.weight_decay)
         .with_epsilon(1e-8)
@@ -193,7 +303,7 @@ pub fn train(
             .context("loading the checkpoint's optimizer state")?;
         progress = serde_json::from_slice(&std::fs::read(ck.join("progress.json"))?)?;
         eprintln!(
-            "resuming at step {} (best F1 {:.4} at step {})",
+            "resuming at step {} (best {:.4} at step {})",
             progress.step, progress.best_f1, progress.best_step
         );
     } else {
@@ -201,9 +311,11 @@ pub fn train(
         let _ = std::fs::remove_file(files.metrics());
         std::fs::write(files.config(), serde_json::to_string_pretty(cfg)?)?;
         std::fs::write(files.student(), serde_json::to_string_pretty(&student_cfg)?)?;
+        let names = |v: &[Recording]| v.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
         let split = serde_json::json!({
-            "train": train_set.iter().map(|r| &r.name).collect::<Vec<_>>(),
-            "validation": val_set.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            "train": names(&train_set),
+            "validation": names(&val_set),
+            "unlabelled_held_out": held_out.iter().map(|i| &i.recording.name).collect::<Vec<_>>(),
         });
         std::fs::write(
             dir.join("split.json"),
@@ -211,15 +323,36 @@ pub fn train(
         )?;
     }
 
-    let crop_frames = cfg.crop_chunks * student_cfg.chunk_frames;
-    let cropper = Cropper::new(
-        &train_set,
-        &noise,
-        student_cfg.sample_rate,
-        student_cfg.hop_samples(),
-        crop_frames,
-        cfg.seed,
-    );
+    let (rate, hop) = (student_cfg.sample_rate, student_cfg.hop_samples());
+    let crop_frames = match &teacher {
+        // A clip teacher's window, in whole chunks.
+        Some(t) if clips => {
+            let frames = (t.window_s * rate as f64 / hop as f64).ceil() as usize;
+            frames.div_ceil(student_cfg.chunk_frames) * student_cfg.chunk_frames
+        }
+        _ => cfg.crop_chunks * student_cfg.chunk_frames,
+    };
+    let crops = match &teacher {
+        Some(t) => Crops::Teacher(DistillCropper {
+            items: &t.items,
+            noise: &noise,
+            hard_weight: cfg.distill.as_ref().map_or(0.0, |d| d.hard_weight),
+            rate,
+            hop,
+            crop_frames,
+            seed: cfg.seed,
+            clips,
+            features: model.projection.is_some(),
+        }),
+        None => Crops::Labels(Cropper::new(
+            &train_set,
+            &noise,
+            rate,
+            hop,
+            crop_frames,
+            cfg.seed,
+        )),
+    };
     let rules = event_rules(cfg, &student_cfg);
     let bar = if show_progress {
         ProgressBar::new(cfg.steps)
@@ -234,22 +367,11 @@ pub fn train(
     let mut loss_n = 0u64;
     let mut last_f1 = f64::NAN;
     let last = stop_at.unwrap_or(cfg.steps).min(cfg.steps);
+    let feature_weight = cfg.distill.as_ref().map_or(0.0, |d| d.feature_weight);
     while progress.step < last {
         let step = progress.step;
-        let batch = cropper.batch(step, cfg.batch);
-        let samples = batch.audio.len() / batch.batch;
-        let audio = Tensor::<2>::from_data(
-            TensorData::new(batch.audio, [batch.batch, samples]),
-            &device,
-        );
-        let targets = Tensor::<2>::from_data(
-            TensorData::new(batch.targets, [batch.batch, crop_frames]),
-            &device,
-        );
-        let logits = model.forward(audio); // [b, t, classes]
-        let [b, t, _] = logits.dims();
-        let logits = logits.narrow(2, 0, 1).reshape([b, t]);
-        let loss = focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma);
+        let batch = crops.batch(step, cfg.batch);
+        let loss = step_loss(&model, batch, cfg, clips, feature_weight, &device);
         let loss_value: f32 = loss.clone().into_scalar::<f32>();
         anyhow::ensure!(
             loss_value.is_finite(),
@@ -262,20 +384,27 @@ pub fn train(
         progress.step += 1;
         bar.inc(1);
         bar.set_message(format!(
-            "loss {:.4}, val F1 {last_f1:.3}",
+            "loss {:.4}, validation {last_f1:.3}",
             loss_sum / loss_n as f64
         ));
 
         if progress.step % cfg.eval_every == 0 || progress.step == last {
-            let eval_model = model.valid();
+            let eval_model = model.student.valid();
             let counts = validate(&eval_model, &val_set, &rules, &plain);
-            last_f1 = counts.f1();
+            let agreement =
+                (!held_out.is_empty()).then(|| agreement(&eval_model, held_out, &plain));
+            last_f1 = match agreement {
+                Some(a) if val_set.is_empty() => a.f1,
+                _ => counts.f1(),
+            };
             let record = Evaluation {
                 step: progress.step,
                 loss: loss_sum / loss_n as f64,
                 f1: last_f1,
                 precision: counts.precision(),
                 recall: counts.recall(),
+                agreement_auc: agreement.map(|a| a.auc),
+                agreement_f1: agreement.map(|a| a.f1),
             };
             (loss_sum, loss_n) = (0.0, 0);
             let mut log = std::fs::OpenOptions::new()
@@ -303,10 +432,21 @@ pub fn train(
                 &ck.join("progress.json"),
                 serde_json::to_string(&progress)?.as_bytes(),
             )?;
-            let line = format!(
-                "step {}: loss {:.4}, validation F1 {:.4} (P {:.3}, R {:.3})",
-                record.step, record.loss, record.f1, record.precision, record.recall
-            );
+            let mut line = format!("step {}: loss {:.4}", record.step, record.loss);
+            if !val_set.is_empty() {
+                line += &format!(
+                    ", validation F1 {:.4} (P {:.3}, R {:.3})",
+                    counts.f1(),
+                    record.precision,
+                    record.recall
+                );
+            }
+            if let Some(a) = agreement {
+                line += &format!(
+                    ", teacher agreement AUC {:.4} F1 {:.4} ({} values, {} positive)",
+                    a.auc, a.f1, a.values, a.positives
+                );
+            }
             // Logs keep the validation history when the bar is not drawn (no terminal).
             if bar.is_hidden() {
                 eprintln!("{line}")
@@ -317,6 +457,75 @@ pub fn train(
     }
     bar.finish();
     Ok(progress)
+}
+
+/// Where crops come from: annotations alone, or a teacher's tracks.
+enum Crops<'a> {
+    Labels(Cropper<'a>),
+    Teacher(DistillCropper<'a>),
+}
+
+impl Crops<'_> {
+    fn batch(&self, step: u64, batch: usize) -> DistillBatch {
+        match self {
+            Crops::Teacher(c) => c.batch(step, batch),
+            Crops::Labels(c) => {
+                let b = c.batch(step, batch);
+                DistillBatch {
+                    audio: b.audio,
+                    targets: b.targets,
+                    features: None,
+                    clip: Vec::new(),
+                    window: Vec::new(),
+                }
+            }
+        }
+    }
+}
+
+/// The loss of one batch: the focal loss on frame targets (annotations, teacher probabilities
+/// or a mix), or for a clip teacher the cross-entropy between the student's pooled window
+/// probability and the teacher's; plus the feature regression when it is on.
+fn step_loss(
+    model: &Trainee,
+    batch: DistillBatch,
+    cfg: &TrainConfig,
+    clips: bool,
+    feature_weight: f32,
+    device: &Device,
+) -> Tensor<1> {
+    let b = cfg.batch;
+    let (samples, frames) = (batch.audio.len() / b, batch.targets.len() / b);
+    let audio = Tensor::<2>::from_data(TensorData::new(batch.audio, [b, samples]), device);
+    let hidden = model
+        .student
+        .encode(model.student.front(audio))
+        .pop()
+        .expect("at least one layer");
+    let logits = model.student.classify(hidden.clone()); // [b, t, classes]
+    let logits = logits.narrow(2, 0, 1).reshape([b, frames]);
+    let mut loss = if clips {
+        let window = Tensor::<2>::from_data(TensorData::new(batch.window, [b, frames]), device);
+        let clip = Tensor::<1>::from_data(TensorData::new(batch.clip, [b]), device);
+        let p = sigmoid(logits) * window;
+        let pooled: Tensor<1> = (p.clone().powf_scalar(2.0).sum_dim(1) / (p.sum_dim(1) + 1e-6))
+            .reshape([b])
+            .clamp(1e-6, 1.0 - 1e-6);
+        let bce =
+            clip.clone() * pooled.clone().log() + (clip.neg() + 1.0) * (pooled.neg() + 1.0).log();
+        bce.mean().neg()
+    } else {
+        let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [b, frames]), device);
+        focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma)
+    };
+    if let (Some(projection), Some((dim, values))) = (&model.projection, batch.features) {
+        let teacher = Tensor::<3>::from_data(TensorData::new(values, [b, frames, dim]), device);
+        let error = (projection.forward(hidden) - teacher)
+            .powf_scalar(2.0)
+            .mean();
+        loss = loss + error * feature_weight;
+    }
+    loss
 }
 
 /// Loads a run's best weights for inference.

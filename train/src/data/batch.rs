@@ -11,10 +11,10 @@ use super::stretch::stretch;
 use super::targets::frame_targets;
 
 /// Share of crops played at another speed; the rest keep this bird's own pitch and tempo.
-const SPEED_PROBABILITY: f64 = 0.8;
+pub(crate) const SPEED_PROBABILITY: f64 = 0.8;
 /// Speed factors (pitch and tempo together), drawn log-uniformly: about +-2.8 semitones, for the
 /// differences between birds of one species, small enough that syllables keep their shape.
-const SPEED_RANGE: (f64, f64) = (0.85, 1.0 / 0.85);
+pub(crate) const SPEED_RANGE: (f64, f64) = (0.85, 1.0 / 0.85);
 
 /// A batch: `audio` is `[batch, crop_samples]`, `targets` is `[batch, crop_frames]`.
 pub struct Batch {

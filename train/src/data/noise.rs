@@ -53,6 +53,12 @@ impl NoiseBank {
         Self { clips, total }
     }
 
+    /// This bank with more clips added.
+    pub fn with(mut self, more: Vec<Vec<f32>>) -> Self {
+        self.clips.extend(more);
+        Self::from_clips(self.clips)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }

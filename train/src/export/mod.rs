@@ -1,5 +1,7 @@
-//! Writing contract-1 ONNX models with hark's own exporter.
+//! Writing ONNX models with hark's own exporter: streaming students (contract 1) and teachers
+//! (contract 2).
 
 pub mod graph;
 pub mod run;
 pub mod student;
+pub mod teacher;

@@ -8,6 +8,8 @@ use hark::contract::Contract;
 use prost::Message;
 
 use super::student::student_model;
+use super::teacher::teacher_model;
+use crate::student::config::StudentConfig;
 use crate::student::model::Student;
 use crate::training::{Progress, TrainConfig, load_best};
 
@@ -77,37 +79,75 @@ pub fn git_revision() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Exports the best weights of the run in `dir` to `out`.
-pub fn export_run(dir: &Path, out: &Path) -> Result<Contract> {
+/// What a run's model was trained from, for its provenance metadata.
+fn provenance(cfg: &TrainConfig, progress: &Progress) -> Vec<(&'static str, String)> {
+    let teacher = match (&cfg.distill, &cfg.init) {
+        (Some(d), _) => d.teacher_name(),
+        (None, Some(init)) => format!(
+            "none (fine-tuned from the pretrained encoder {})",
+            init.display()
+        ),
+        (None, None) => "none (supervised on annotations)".into(),
+    };
+    let data = match &cfg.data {
+        Some(data) => format!(
+            "{} (validation: {:.0} % of files, split by file name hash; labels used: {:.0} % of training files)",
+            data.display(),
+            cfg.val_fraction * 100.0,
+            cfg.label_fraction * 100.0,
+        ),
+        None => "no annotations".into(),
+    };
+    vec![
+        ("teacher", teacher),
+        ("data", data),
+        ("command", cfg.command.clone()),
+        ("git_revision", git_revision()),
+        ("seed", cfg.seed.to_string()),
+        (
+            "validation",
+            format!(
+                "{} {:.4} at step {}",
+                cfg.validation_metric(),
+                progress.best_f1,
+                progress.best_step
+            ),
+        ),
+    ]
+}
+
+/// Exports the best weights of the run in `dir` to `out`: a streaming student (contract 1), or
+/// with `teacher` a bidirectional teacher (contract 2). Returns the architecture.
+pub fn export_run(dir: &Path, out: &Path, teacher: bool) -> Result<StudentConfig> {
     let device = Device::flex();
     let (cfg, model) = load_best(dir, &device)?;
     let progress: Progress = std::fs::read(dir.join("checkpoint/progress.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
-    let contract = contract_for(
-        &model,
-        &cfg.event_defaults(),
-        vec![
-            ("teacher", "none (supervised on annotations)".into()),
-            (
-                "data",
-                format!(
-                    "{} (validation: {:.0} % of files, split by file name hash)",
-                    cfg.data.display(),
-                    cfg.val_fraction * 100.0
-                ),
-            ),
-            ("command", cfg.command.clone()),
-            ("git_revision", git_revision()),
-            ("seed", cfg.seed.to_string()),
-            (
-                "validation_f1",
-                format!("{:.4} at step {}", progress.best_f1, progress.best_step),
-            ),
-        ],
-    );
-    hark::sinks::write_atomic(out, &student_onnx(&model, &contract))
+    let arch = model.config().clone();
+    let bidirectional = arch.past_chunks == 0;
+    let bytes = if teacher {
+        anyhow::ensure!(
+            bidirectional,
+            "{} holds a streaming student; export it without --teacher",
+            dir.display()
+        );
+        let provenance = provenance(&cfg, &progress)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        teacher_model(&arch, &model.weights(), provenance).encode_to_vec()
+    } else {
+        anyhow::ensure!(
+            !bidirectional,
+            "{} holds a teacher (one bidirectional window); export it with --teacher",
+            dir.display()
+        );
+        let contract = contract_for(&model, &cfg.event_defaults(), provenance(&cfg, &progress));
+        student_onnx(&model, &contract)
+    };
+    hark::sinks::write_atomic(out, &bytes)
         .with_context(|| format!("exporting to {}", out.display()))?;
-    Ok(contract)
+    Ok(arch)
 }

@@ -2,7 +2,7 @@
 //! frame probabilities and the next state out.
 
 use hark::contract::Contract;
-use hark::onnx_proto::{ModelProto, OperatorSetIdProto, StringStringEntryProto};
+use hark::onnx_proto::{GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto};
 
 use super::graph::{Attr, GraphBuilder};
 use crate::student::config::StudentConfig;
@@ -77,39 +77,101 @@ fn conv_as_dense(w: &[f32], outputs: usize, inputs: usize, kernel: usize) -> Vec
     }
     dense
 }
-
 /// Builds the contract-1 model.
 pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract) -> ModelProto {
     let mut g = GraphBuilder::default();
-    let (t, d, h, dh) = (c.chunk_frames, c.d_model, c.heads, c.head_dim());
-    let keys = c.cache_frames() + t;
     let specs = state_specs(c);
     let audio = g.input("audio", &[1, c.chunk_samples()]);
-    let states: Vec<String> = specs
+    let states: Vec<(String, String)> = specs
         .iter()
-        .map(|s| g.input(&format!("state_in_{}", s.name), &s.shape))
+        .map(|s| {
+            let input = g.input(&format!("state_in_{}", s.name), &s.shape);
+            (s.name.clone(), input)
+        })
         .collect();
-    let state = |name: &str| {
-        specs
+    let (x, next_states) = encoder(&mut g, c, w, &audio, Some(&states));
+    let logits = g.dense(&x, &w.head.w, &w.head.b, c.d_model, c.classes.len());
+    let probs = g.node("Sigmoid", &[&logits], vec![]);
+    g.output(&probs, "probs", &[1, c.chunk_frames, c.classes.len()]);
+    for spec in &specs {
+        let value = &next_states
             .iter()
-            .position(|s| s.name == name)
-            .map(|i| states[i].clone())
+            .find(|(n, _)| *n == spec.name)
+            .expect("every state is updated")
+            .1;
+        g.output(value, &format!("state_out_{}", spec.name), &spec.shape);
+    }
+    model_proto(
+        g.finish("hark_student"),
+        "hark streaming student (contract 1)",
+        contract.to_metadata(),
+    )
+}
+
+/// The ONNX model around a finished graph.
+pub fn model_proto(graph: GraphProto, doc: &str, metadata: Vec<(String, String)>) -> ModelProto {
+    ModelProto {
+        ir_version: IR_VERSION,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: OPSET,
+        }],
+        producer_name: "hark-train".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        doc_string: doc.into(),
+        graph: Some(graph),
+        metadata_props: metadata
+            .into_iter()
+            .map(|(key, value)| StringStringEntryProto { key, value })
+            .collect(),
+    }
+}
+
+/// The network from `audio` (one chunk) to the final-normed frame features `[1, frames, d]`.
+/// With `states` (name, input value) it streams: conv tails and the key/value cache come from
+/// the state inputs, and their next values are returned. Without, it runs one window on its
+/// own: it starts from silence and its frames attend to each other only (a teacher).
+pub fn encoder(
+    g: &mut GraphBuilder,
+    c: &StudentConfig,
+    w: &StudentWeights,
+    audio: &str,
+    states: Option<&[(String, String)]>,
+) -> (String, Vec<(String, String)>) {
+    let (t, d, h, dh) = (c.chunk_frames, c.d_model, c.heads, c.head_dim());
+    let keys = c.cache_frames() + t;
+    let state = |name: &str| {
+        states.map(|s| {
+            s.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .expect("state declared")
+        })
     };
     let mut next_states: Vec<(String, String)> = Vec::new();
 
     // Front end, time-major [1, time, channels] like the transformer after it, so the layer norms
     // run over contiguous rows. Each conv layer prepends its saved tail, so it is causal.
-    let mut x = g.reshape(&audio, &[1, c.chunk_samples() as i64, 1]);
+    let mut x = g.reshape(audio, &[1, c.chunk_samples() as i64, 1]);
     let mut len = c.chunk_samples();
     for (i, (spec, cw)) in c.conv.iter().zip(&w.conv).enumerate() {
         let cin = c.conv_in(i);
         if spec.tail() > 0 {
             let name = format!("conv{i}");
-            let past = state(&name).expect("conv state declared");
-            let joined = g.node("Concat", &[&past, &x], vec![("axis", Attr::Int(1))]);
-            let total = (len + spec.tail()) as i64;
-            let kept = g.slice(&joined, 1, total - spec.tail() as i64, total);
-            next_states.push((name, kept));
+            let joined = match state(&name) {
+                Some(past) => {
+                    let joined = g.node("Concat", &[&past, &x], vec![("axis", Attr::Int(1))]);
+                    let total = (len + spec.tail()) as i64;
+                    let kept = g.slice(&joined, 1, total - spec.tail() as i64, total);
+                    next_states.push((name, kept));
+                    joined
+                }
+                None => {
+                    let zeros = vec![0.0; spec.tail() * cin];
+                    let silence = g.constant("silence", &[1, spec.tail(), cin], &zeros);
+                    g.node("Concat", &[&silence, &x], vec![("axis", Attr::Int(1))])
+                }
+            };
             x = joined;
         }
         // Each output frame's window is `span` consecutive blocks of `stride` steps, gathered as
@@ -130,22 +192,27 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         len = frames;
     }
 
-    // Which cached keys hold real frames: zeros at the start of a stream.
-    let ones = g.constant("ones", &[1, t], &vec![1.0; t]);
-    let valid = g.node(
-        "Concat",
-        &[&state("valid").expect("valid state"), &ones],
-        vec![("axis", Attr::Int(1))],
-    );
-    let kept = g.slice(&valid, 1, t as i64, keys as i64);
-    next_states.push(("valid".into(), kept));
-    let one = g.constant("one", &[], &[1.0]);
-    let big = g.constant("big", &[], &[1e9]);
-    let invalid = g.node("Sub", &[&valid, &one], vec![]);
-    let mask = g.node("Mul", &[&invalid, &big], vec![]);
-    let mask = g.reshape(&mask, &[1, 1, 1, keys as i64]);
     let alibi = g.constant("alibi", &[1, h, t, keys], &streaming_alibi(c));
-    let attn_bias = g.node("Add", &[&alibi, &mask], vec![]); // [1, h, t, keys]
+    let attn_bias = match state("valid") {
+        // Which cached keys hold real frames: zeros at the start of a stream.
+        Some(past_valid) => {
+            let ones = g.constant("ones", &[1, t], &vec![1.0; t]);
+            let valid = g.node(
+                "Concat",
+                &[&past_valid, &ones],
+                vec![("axis", Attr::Int(1))],
+            );
+            let kept = g.slice(&valid, 1, t as i64, keys as i64);
+            next_states.push(("valid".into(), kept));
+            let one = g.constant("one", &[], &[1.0]);
+            let big = g.constant("big", &[], &[1e9]);
+            let invalid = g.node("Sub", &[&valid, &one], vec![]);
+            let mask = g.node("Mul", &[&invalid, &big], vec![]);
+            let mask = g.reshape(&mask, &[1, 1, 1, keys as i64]);
+            g.node("Add", &[&alibi, &mask], vec![]) // [1, h, t, keys]
+        }
+        None => alibi,
+    };
     let scale = g.constant("scale", &[], &[1.0 / (dh as f32).sqrt()]);
 
     for (l, lw) in w.layers.iter().enumerate() {
@@ -159,14 +226,15 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         let mut kv = Vec::new();
         for (name, part) in [("k", &parts[1]), ("v", &parts[2])] {
             let name = format!("{name}{l}");
-            let full = g.node(
-                "Concat",
-                &[&state(&name).expect("cache state"), part],
-                vec![("axis", Attr::Int(2))],
-            );
-            let kept = g.slice(&full, 2, t as i64, keys as i64);
-            next_states.push((name, kept));
-            kv.push(full); // [1, h, keys, dh]
+            match state(&name) {
+                Some(past) => {
+                    let full = g.node("Concat", &[&past, part], vec![("axis", Attr::Int(2))]);
+                    let kept = g.slice(&full, 2, t as i64, keys as i64);
+                    next_states.push((name, kept));
+                    kv.push(full); // [1, h, keys, dh]
+                }
+                None => kv.push(part.clone()),
+            }
         }
         let kt = g.transpose(&kv[0], &[0, 1, 3, 2]);
         let scores = g.node("MatMul", &[&q, &kt], vec![]); // [1, h, t, keys]
@@ -184,34 +252,6 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
         let f = g.dense(&f, &lw.ffn_out.w, &lw.ffn_out.b, c.ffn, d);
         x = g.node("Add", &[&x, &f], vec![]);
     }
-
     let x = g.layer_norm(&x, t, &w.final_norm.gamma, &w.final_norm.beta, NORM_EPS);
-    let logits = g.dense(&x, &w.head.w, &w.head.b, d, c.classes.len());
-    let probs = g.node("Sigmoid", &[&logits], vec![]);
-    g.output(&probs, "probs", &[1, t, c.classes.len()]);
-    for spec in &specs {
-        let value = &next_states
-            .iter()
-            .find(|(n, _)| *n == spec.name)
-            .expect("every state is updated")
-            .1;
-        g.output(value, &format!("state_out_{}", spec.name), &spec.shape);
-    }
-
-    ModelProto {
-        ir_version: IR_VERSION,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: OPSET,
-        }],
-        producer_name: "hark-train".into(),
-        producer_version: env!("CARGO_PKG_VERSION").into(),
-        doc_string: "hark streaming student (contract 1)".into(),
-        graph: Some(g.finish("hark_student")),
-        metadata_props: contract
-            .to_metadata()
-            .into_iter()
-            .map(|(key, value)| StringStringEntryProto { key, value })
-            .collect(),
-    }
+    (x, next_states)
 }

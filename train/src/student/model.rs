@@ -9,9 +9,9 @@ use burn::tensor::activation::{gelu, softmax};
 use super::config::StudentConfig;
 use super::weights::{ConvWeights, Dense, LayerWeights, NORM_EPS, Norm, StudentWeights};
 
-/// Query frames per attention block in the offline pass: long inputs are attended block by
-/// block (each block with its own key window) so memory stays linear in length.
-const QUERY_BLOCK_CHUNKS: usize = 32;
+/// About this many query frames per attention block in the offline pass (whole chunks): long
+/// inputs are attended block by block, each with its own key window, so memory stays linear.
+const QUERY_BLOCK_FRAMES: usize = 512;
 
 /// One front-end layer: causal strided conv, per-frame norm over channels, GELU.
 #[derive(Module, Debug)]
@@ -125,7 +125,7 @@ impl Layer {
         let k = qkv.clone().narrow(1, h, h);
         let v = qkv.narrow(1, 2 * h, h);
 
-        let block = QUERY_BLOCK_CHUNKS * c.chunk_frames;
+        let block = (QUERY_BLOCK_FRAMES / c.chunk_frames).max(1) * c.chunk_frames;
         let window = c.cache_frames();
         let device = x.device();
         let mut outputs = Vec::new();

@@ -1,5 +1,6 @@
 //! The cloud model ("teacher"): a large bidirectional transformer on raw audio, pretrained
 //! self-supervised, fine-tuned on labels, and distilled into streaming students.
 
+pub mod contract;
 pub mod presets;
 pub mod pretrain;

@@ -10,7 +10,7 @@ use crate::student::presets::conv;
 pub const TEACHER_PRESETS: &[(&str, &str)] = &[
     (
         "teacher-cpu",
-        "a few M parameters: pretrains on a laptop CPU in minutes",
+        "~2 M parameters: pretrains on a laptop CPU in minutes",
     ),
     (
         "teacher-animal2vec",
@@ -19,7 +19,7 @@ pub const TEACHER_PRESETS: &[(&str, &str)] = &[
 ];
 
 /// Seconds of audio a teacher sees at once, unless asked otherwise.
-pub const DEFAULT_WINDOW_S: f64 = 3.0;
+pub const DEFAULT_WINDOW_S: f64 = 2.0;
 
 /// Whether `name` is a teacher preset.
 pub fn is_teacher(name: &str) -> bool {
@@ -43,7 +43,7 @@ pub fn teacher_preset(
             ],
             192,
             6,
-            6,
+            4,
             768,
         ),
         "teacher-animal2vec" => (

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::presets::teacher_preset;
 use crate::data::noise::NoiseBank;
+use crate::data::recordings::{load_dir, split_by_file};
 use crate::student::config::StudentConfig;
 use crate::student::model::Student;
 
@@ -28,6 +29,12 @@ use crate::student::model::Student;
 pub struct PretrainConfig {
     /// Folders of unlabelled audio (searched recursively).
     pub audio: Vec<PathBuf>,
+    /// An annotated folder whose training files join the audio (labels unused); its validation
+    /// files, split as `train` splits them, stay unseen.
+    #[serde(default)]
+    pub data: Option<PathBuf>,
+    #[serde(default)]
+    pub val_fraction: f64,
     /// Teacher preset.
     pub preset: String,
     /// Seconds per training window.
@@ -97,8 +104,19 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
         "--top-k must be between 1 and the {} layers",
         arch.layers
     );
-    let bank = NoiseBank::load(&cfg.audio, arch.sample_rate)?;
-    ensure!(!bank.is_empty(), "the audio folders hold no audio");
+    let mut bank = NoiseBank::load(&cfg.audio, arch.sample_rate)?;
+    if let Some(data) = &cfg.data {
+        let (train, _) = split_by_file(load_dir(data, None, arch.sample_rate)?, cfg.val_fraction);
+        bank = bank.with(train.into_iter().map(|r| r.audio).collect());
+    }
+    eprintln!(
+        "pretraining on {:.0} s of audio",
+        bank.seconds(arch.sample_rate)
+    );
+    ensure!(
+        !bank.is_empty(),
+        "no audio to pretrain on: give --audio or --data"
+    );
     let files = PretrainFiles(dir.to_path_buf());
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(files.config(), serde_json::to_string_pretty(cfg)?)?;

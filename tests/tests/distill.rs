@@ -1,0 +1,243 @@
+//! The teacher path on the bundled recordings: a pretrained encoder is where fine-tuning starts;
+//! an exported contract-2 teacher gives in tract what it gives in burn; a student distilled from
+//! it names it and its outputs are cached; BirdNET, through its sidecar, hears the wood thrush
+//! (skipped, and saying so, when ../shared is absent).
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+use hark::decode::{ChannelChoice, read_all};
+use hark::resample::resample_all;
+use hark_tests::{bundled_finch, shared_data, workspace};
+use hark_train::distill::DistillConfig;
+use hark_train::distill::tracks::TrackSource;
+use hark_train::export::run::export_run;
+use hark_train::export::teacher::teacher_model;
+use hark_train::teacher::contract::Teacher;
+use hark_train::teacher::presets::teacher_preset;
+use hark_train::teacher::pretrain::{PretrainConfig, PretrainFiles, pretrain};
+use hark_train::training::{TrainConfig, train};
+use prost::Message;
+
+fn config(data: Option<PathBuf>) -> TrainConfig {
+    TrainConfig {
+        data,
+        csv: None,
+        noise: vec![],
+        preset: "recorder".into(),
+        init: None,
+        label_fraction: 1.0,
+        class_name: "syllable".into(),
+        seed: 5,
+        steps: 2,
+        batch: 2,
+        crop_chunks: 4,
+        lr: 1e-3,
+        warmup: 1,
+        weight_decay: 0.01,
+        val_fraction: 0.2,
+        eval_every: 2,
+        focal_alpha: 0.5,
+        focal_gamma: 2.0,
+        on_threshold: 0.5,
+        off_threshold: 0.4,
+        min_event_s: 0.02,
+        merge_gap_s: 0.0,
+        distill: None,
+        command: "distill test".into(),
+    }
+}
+
+/// The first `seconds` of the first bundled recording at `rate` Hz.
+fn finch_audio(rate: u32, samples: usize) -> Vec<f32> {
+    let (info, audio) =
+        read_all(&bundled_finch().join("bird0_2.wav"), ChannelChoice::MixDown).unwrap();
+    resample_all(&audio, info.sample_rate, rate).unwrap()[..samples].to_vec()
+}
+
+#[test]
+fn fine_tuning_starts_from_the_pretrained_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let pretrained = dir.path().join("pretrain");
+    let pre = PretrainConfig {
+        audio: vec![],
+        data: Some(bundled_finch()),
+        val_fraction: 0.2,
+        preset: "teacher-cpu".into(),
+        window_s: 0.5,
+        seed: 1,
+        steps: 2,
+        batch: 2,
+        lr: 1e-3,
+        warmup: 1,
+        tau: (0.99, 0.999),
+        top_k: 2,
+        mask_prob: 0.065,
+        mask_len: 10,
+        command: "distill test".into(),
+    };
+    pretrain(&pre, &pretrained, false).unwrap();
+
+    // A learning rate too small to move the weights: the fine-tuned model is the encoder.
+    let mut cfg = config(Some(bundled_finch()));
+    cfg.init = Some(pretrained.clone());
+    cfg.preset = "teacher-cpu".into();
+    cfg.crop_chunks = 1;
+    cfg.lr = 1e-12;
+    cfg.steps = 1;
+    cfg.eval_every = 1;
+    cfg.label_fraction = 0.5;
+    let run = dir.path().join("finetune");
+    train(&cfg, &run, false, None, false).unwrap();
+    let device = Device::flex();
+    let (_, tuned) = hark_train::training::load_best(&run, &device).unwrap();
+    let arch = hark_train::teacher::pretrain::read_architecture(&pretrained).unwrap();
+    let encoder = arch
+        .init(&device)
+        .try_load_file(PretrainFiles(pretrained).encoder())
+        .unwrap();
+    let (a, b) = (tuned.weights(), encoder.weights());
+    assert_eq!(
+        tuned.config().chunk_frames,
+        50,
+        "the pretrained 0.5 s window"
+    );
+    let diff = a.layers[0]
+        .qkv
+        .w
+        .iter()
+        .zip(&b.layers[0].qkv.w)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        diff < 1e-6,
+        "fine-tuning moved away from the encoder by {diff}"
+    );
+
+    // Half of the 5 training files keep their labels (by name), the 6th validates.
+    let split: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("split.json")).unwrap()).unwrap();
+    let sizes = (
+        split["train"].as_array().unwrap().len(),
+        split["validation"].as_array().unwrap().len(),
+    );
+    assert_eq!(sizes, (2, 1));
+}
+
+#[test]
+fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::flex();
+    device.seed(3);
+    let arch = teacher_preset("teacher-cpu", vec!["syllable".into()], 0.5).unwrap();
+    let model = arch.init(&device);
+    let onnx = dir.path().join("teacher.onnx");
+    let proto = teacher_model(
+        &arch,
+        &model.weights(),
+        vec![("data".into(), "test".into())],
+    );
+    std::fs::write(&onnx, proto.encode_to_vec()).unwrap();
+
+    // tract and burn agree on a real window.
+    let window = finch_audio(arch.sample_rate, arch.chunk_samples());
+    let teacher = Teacher::load(&onnx, None).unwrap();
+    assert_eq!(teacher.spec.window_samples, arch.chunk_samples());
+    let (probs, features) = teacher.run(&window).unwrap();
+    let x = Tensor::<2>::from_data(TensorData::new(window.clone(), [1, window.len()]), &device);
+    let want: Vec<f32> = sigmoid(model.forward(x)).try_into_vec_as::<f32>().unwrap();
+    assert_eq!(probs.len(), want.len());
+    let diff = probs
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(diff < 1e-4, "tract and burn differ by {diff}");
+    let (dim, values) = features.unwrap();
+    assert_eq!(
+        (dim, values.len()),
+        (arch.d_model, arch.chunk_frames * arch.d_model)
+    );
+
+    // A short distillation over the bundled recordings (labelled) and the same folder as
+    // unlabelled audio, with feature regression.
+    let cache = dir.path().join("cache");
+    let mut cfg = config(Some(bundled_finch()));
+    cfg.distill = Some(DistillConfig {
+        teacher: onnx.clone(),
+        teacher_config: None,
+        audio: vec![bundled_finch()],
+        teacher_classes: vec![],
+        exclude_classes: vec![],
+        hard_weight: 0.5,
+        feature_weight: 0.1,
+        clip_hop_s: 1.5,
+        cache: cache.clone(),
+    });
+    let run = dir.path().join("student");
+    train(&cfg, &run, false, None, false).unwrap();
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert!(metrics.contains("agreement_auc"), "{metrics}");
+    let student = dir.path().join("student.onnx");
+    export_run(&run, &student, false).unwrap();
+    let model = hark::model::Model::load(&student).unwrap();
+    assert_eq!(
+        model.contract.provenance.get("teacher").map(String::as_str),
+        Some(onnx.display().to_string().as_str())
+    );
+
+    // Every recording's track is cached, and a cached track equals a fresh one.
+    let cached = std::fs::read_dir(&cache).unwrap().count();
+    assert!(
+        cached >= 2 * 6,
+        "{cached} cache files for 6 recordings with features"
+    );
+    let recording = bundled_finch().join("bird0_34.wav");
+    let from_cache = TrackSource::new(&onnx, None, &[], &[], 1.5, &cache)
+        .unwrap()
+        .track(&recording)
+        .unwrap();
+    let fresh = TrackSource::new(&onnx, None, &[], &[], 1.5, &dir.path().join("empty"))
+        .unwrap()
+        .track(&recording)
+        .unwrap();
+    assert_eq!(from_cache.probs, fresh.probs);
+    assert_eq!(from_cache.features, fresh.features);
+}
+
+#[test]
+fn birdnet_through_its_sidecar_hears_the_wood_thrush() {
+    let Some(shared) = shared_data() else {
+        eprintln!("SKIPPED: ../shared/data is absent, so BirdNET and its soundscapes are too");
+        return;
+    };
+    let model_dir = shared.join("../models/birdnet");
+    let onnx = model_dir.join("BirdNET_V2.4_FP32_tract_b1.onnx");
+    if !onnx.exists() {
+        eprintln!("SKIPPED: {} is absent", onnx.display());
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let sidecar: &Path = &workspace().join("train/teachers/birdnet.toml");
+    let source = TrackSource::new(
+        &onnx,
+        Some(sidecar),
+        &["Wood Thrush".into()],
+        &[],
+        3.0,
+        cache.path(),
+    )
+    .unwrap();
+    assert_eq!(source.chosen.len(), 1);
+    let track = source
+        .track(&shared.join("unlabeled/opensoundscape/1min.wav"))
+        .unwrap();
+    assert_eq!(track.probs.len(), 20, "3 s windows over a minute");
+    let sure = track.probs.iter().filter(|&&p| p > 0.9).count();
+    assert!(
+        sure > 10,
+        "Wood Thrush above 0.9 in {sure} of 20 windows: {:?}",
+        track.probs
+    );
+}

@@ -1,0 +1,211 @@
+//! Distillation: any contract-2 teacher (ours, or a public model with a sidecar) runs with tract
+//! over labelled and unlabelled audio, once (its answers are cached on disk), and a streaming
+//! student learns from what it says: frame probabilities as soft targets (mixed with the
+//! annotations where there are some), or for clip teachers the student's pooled probability
+//! against the teacher's clip probability; optionally the teacher's features through a
+//! projection.
+
+pub mod agreement;
+pub mod crops;
+pub mod tracks;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::data::recordings::{Recording, audio_files, split_by_file};
+use crate::student::config::StudentConfig;
+use crate::teacher::contract::Output;
+use crate::training::TrainConfig;
+use crops::Item;
+use tracks::TrackSource;
+
+/// The distillation part of a training run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DistillConfig {
+    /// The teacher's ONNX file (contract 2).
+    pub teacher: PathBuf,
+    /// TOML sidecar describing a teacher that has no `hark.teacher` metadata.
+    pub teacher_config: Option<PathBuf>,
+    /// Folders of unlabelled audio the teacher labels.
+    pub audio: Vec<PathBuf>,
+    /// Teacher classes pooled into the student's class: names containing one of these (all
+    /// when empty)...
+    pub teacher_classes: Vec<String>,
+    /// ...and none of these.
+    pub exclude_classes: Vec<String>,
+    /// Weight of the annotations against the teacher's targets in labelled crops, 0..1.
+    pub hard_weight: f32,
+    /// Weight of the feature regression (0: off).
+    pub feature_weight: f32,
+    /// Seconds between the windows a clip teacher is run on.
+    pub clip_hop_s: f64,
+    /// Where teacher outputs are cached.
+    pub cache: PathBuf,
+}
+
+impl DistillConfig {
+    /// The teacher as the student's metadata names it.
+    pub fn teacher_name(&self) -> String {
+        let mut name = self.teacher.display().to_string();
+        if !self.teacher_classes.is_empty() || !self.exclude_classes.is_empty() {
+            name += &format!(
+                " (classes: {}; excluded: {})",
+                if self.teacher_classes.is_empty() {
+                    "all".to_string()
+                } else {
+                    self.teacher_classes.join(", ")
+                },
+                self.exclude_classes.join(", ")
+            );
+        }
+        name
+    }
+
+    /// Loads the teacher and chooses its classes.
+    pub fn source(&self) -> Result<TrackSource> {
+        TrackSource::new(
+            &self.teacher,
+            self.teacher_config.as_deref(),
+            &self.teacher_classes,
+            &self.exclude_classes,
+            self.clip_hop_s,
+            &self.cache,
+        )
+    }
+}
+
+/// The teacher's answers for a run: on its training recordings (annotated and not), and on
+/// held-out unlabelled files for the agreement figures.
+pub struct TeacherData {
+    pub items: Vec<Item>,
+    pub held_out: Vec<Item>,
+    /// Whether the teacher gives one probability per window...
+    pub clips: bool,
+    /// ...of this many seconds.
+    pub window_s: f64,
+    /// Width of its features, if it gives them.
+    pub feature_dim: Option<usize>,
+}
+
+impl TeacherData {
+    /// Runs the teacher (or reads its cache) over the annotated training recordings and the
+    /// unlabelled audio, holding out unlabelled files as `cfg.val_fraction` says.
+    pub fn load(
+        cfg: &TrainConfig,
+        d: &DistillConfig,
+        arch: &StudentConfig,
+        annotated: &[Recording],
+        show_progress: bool,
+    ) -> Result<Self> {
+        let source = d.source()?;
+        let ((train, train_paths), (held, held_paths)) =
+            unlabelled(&d.audio, arch.sample_rate, cfg.val_fraction)?;
+        let annotated_paths: Vec<PathBuf> = match &cfg.data {
+            Some(data) => annotated.iter().map(|r| data.join(&r.name)).collect(),
+            None => Vec::new(),
+        };
+        let bar = teacher_bar(annotated.len() + train.len() + held.len(), show_progress);
+        let mut items = with_tracks(&source, annotated.to_vec(), &annotated_paths, true, &bar)?;
+        items.extend(with_tracks(&source, train, &train_paths, false, &bar)?);
+        let held_out = with_tracks(&source, held, &held_paths, false, &bar)?;
+        bar.finish_and_clear();
+        let feature_dim = items
+            .iter()
+            .find_map(|i| i.track.features.as_ref().map(|f| f.0));
+        Ok(Self {
+            items,
+            held_out,
+            clips: source.teacher.spec.output == Output::Clip,
+            window_s: source.teacher.spec.window_s(),
+            feature_dim,
+        })
+    }
+}
+
+/// Runs the teacher (or reads its cache) for every recording; `paths[i]` is recording `i`'s file.
+pub fn with_tracks(
+    source: &TrackSource,
+    recordings: Vec<Recording>,
+    paths: &[PathBuf],
+    labelled: bool,
+    bar: &ProgressBar,
+) -> Result<Vec<Item>> {
+    recordings
+        .into_iter()
+        .zip(paths)
+        .map(|(recording, path)| {
+            bar.set_message(recording.name.clone());
+            let track = source.track(path)?;
+            bar.inc(1);
+            Ok(Item {
+                recording,
+                labelled,
+                track,
+            })
+        })
+        .collect()
+}
+
+/// The unlabelled recordings under `dirs` at `rate` Hz, split by file name like annotated
+/// data: (training, held out), each with its file paths.
+pub fn unlabelled(
+    dirs: &[PathBuf],
+    rate: u32,
+    held_out: f64,
+) -> Result<(
+    (Vec<Recording>, Vec<PathBuf>),
+    (Vec<Recording>, Vec<PathBuf>),
+)> {
+    let mut recordings = Vec::new();
+    let mut paths = std::collections::BTreeMap::new();
+    for dir in dirs {
+        let files = audio_files(dir)?;
+        anyhow::ensure!(
+            !files.is_empty(),
+            "no WAV or FLAC files under {}",
+            dir.display()
+        );
+        for path in files {
+            let (info, samples) =
+                hark::decode::read_all(&path, hark::decode::ChannelChoice::MixDown)
+                    .with_context(|| format!("{}", path.display()))?;
+            // Named from the folder down, so the split is the same on every machine.
+            let inside = path.strip_prefix(dir).unwrap_or(&path);
+            let folder = dir
+                .file_name()
+                .map(|f| f.to_string_lossy())
+                .unwrap_or_default();
+            let name = format!("{folder}/{}", inside.display());
+            recordings.push(Recording {
+                name: name.clone(),
+                audio: hark::resample::resample_all(&samples, info.sample_rate, rate)?,
+                events: Vec::new(),
+            });
+            paths.insert(name, path);
+        }
+    }
+    let (train, held) = split_by_file(recordings, held_out);
+    let with_paths = |set: Vec<Recording>| {
+        let p = set.iter().map(|r| paths[&r.name].clone()).collect();
+        (set, p)
+    };
+    Ok((with_paths(train), with_paths(held)))
+}
+
+/// A progress bar for running the teacher over `files` files.
+pub fn teacher_bar(files: usize, show: bool) -> ProgressBar {
+    let bar = if show {
+        ProgressBar::new(files as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) =
+        ProgressStyle::with_template("teacher {bar:30} {pos}/{len} files (eta {eta}) {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
