@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
+use hark::annotations::read_raven;
 use hark::decode::{ChannelChoice, read_all};
 use hark::resample::resample_all;
 use hark_tests::{bundled_finch, shared_data, workspace};
@@ -15,6 +16,7 @@ use hark_train::distill::tracks::TrackSource;
 use hark_train::export::run::export_run;
 use hark_train::export::teacher::teacher_model;
 use hark_train::teacher::contract::Teacher;
+use hark_train::teacher::label::{LabelRules, label, track_events};
 use hark_train::teacher::presets::teacher_preset;
 use hark_train::teacher::pretrain::{PretrainConfig, PretrainFiles, pretrain};
 use hark_train::training::{TrainConfig, train};
@@ -204,6 +206,23 @@ fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
         .unwrap();
     assert_eq!(from_cache.probs, fresh.probs);
     assert_eq!(from_cache.features, fresh.features);
+
+    // What the teacher hears, as Raven tables: one per recording, the events of its track.
+    let tables = dir.path().join("tables");
+    let rules = LabelRules {
+        on: 0.5,
+        off: 0.4,
+        min_event_s: 0.02,
+    };
+    let source = TrackSource::new(&onnx, None, &[], &[], 1.5, &cache).unwrap();
+    let (files, _, failed) = label(&source, &[bundled_finch()], &tables, rules).unwrap();
+    assert_eq!((files, failed.len()), (6, 0));
+    let table = read_raven(&tables.join("bird0_34.Table.1.selections.txt")).unwrap();
+    let want = track_events(&source.track(&recording).unwrap(), rules);
+    assert_eq!(table.len(), want.len());
+    if let (Some(got), Some(want)) = (table.first(), want.first()) {
+        assert!((got.onset_s - want.onset_s).abs() < 1e-5);
+    }
 }
 
 #[test]

@@ -6,10 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hark_train::distill::DistillConfig;
+use hark_train::distill::tracks::TrackSource;
 use hark_train::export::run::export_run;
 use hark_train::perturb::{PerturbConfig, write_perturbed};
 use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
 use hark_train::synth::{Split, SynthConfig, synthesize};
+use hark_train::teacher::label::{LabelRules, label};
+use hark_train::teacher::presets::{DEFAULT_WINDOW_S, TEACHER_PRESETS, teacher_preset};
 use hark_train::teacher::pretrain::{PretrainConfig, pretrain};
 use hark_train::training::{TrainConfig, train};
 
@@ -57,6 +60,46 @@ enum Command {
     Synth(SynthArgs),
     /// Pretrain a teacher self-supervised on unlabelled audio (data2vec 2.0 style).
     Pretrain(PretrainArgs),
+    /// Write what a teacher hears as Raven tables (one per audio file), to score it with
+    /// `hark eval` or look at it in Raven before distilling from it.
+    Label(LabelArgs),
+}
+
+#[derive(clap::Args)]
+struct LabelArgs {
+    /// The teacher: an ONNX model with `hark.teacher` metadata, or any ONNX model with --teacher-config.
+    #[arg(long)]
+    teacher: PathBuf,
+    /// TOML sidecar describing the teacher (rate, window, output kind, activation, classes).
+    #[arg(long)]
+    teacher_config: Option<PathBuf>,
+    /// Audio files or folders (WAV/FLAC, folders searched recursively).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Folder for the tables (`<stem>.Table.1.selections.txt`).
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Teacher classes pooled into one: those whose names contain this (repeatable; default all).
+    #[arg(long)]
+    teacher_class: Vec<String>,
+    /// Leave out teacher classes whose names contain this (repeatable).
+    #[arg(long)]
+    exclude_class: Vec<String>,
+    /// Seconds between the windows a clip teacher is run on.
+    #[arg(long, default_value_t = 1.5)]
+    clip_hop: f64,
+    /// Probability that opens an event.
+    #[arg(long, default_value_t = 0.5)]
+    on: f32,
+    /// Probability below which an event closes.
+    #[arg(long, default_value_t = 0.4)]
+    off: f32,
+    /// Shortest event kept (frame teachers), seconds.
+    #[arg(long, default_value_t = 0.02)]
+    min_event: f64,
+    /// Cache of teacher outputs [default: ~/.cache/hark/teachers].
+    #[arg(long)]
+    cache: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -78,7 +121,7 @@ struct PretrainArgs {
     #[arg(long, default_value = "teacher-cpu")]
     preset: String,
     /// Seconds of audio per window.
-    #[arg(long, default_value_t = hark_train::teacher::presets::DEFAULT_WINDOW_S)]
+    #[arg(long, default_value_t = DEFAULT_WINDOW_S)]
     window: f64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -301,13 +344,7 @@ fn run(cli: Cli) -> Result<()> {
                 (0.0..=1.0).contains(&d.hard_weight),
                 "--hard-weight must be between 0 and 1"
             );
-            let cache = match d.cache {
-                Some(c) => c,
-                None => std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .context("no HOME for the default cache: give --cache")?
-                    .join(".cache/hark/teachers"),
-            };
+            let cache = teacher_cache(d.cache)?;
             let distill = DistillConfig {
                 teacher: d.teacher,
                 teacher_config: d.teacher_config,
@@ -377,7 +414,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Pretrain(a) => {
             anyhow::ensure!(a.tau.len() == 2, "--tau takes START,END");
-            let layers = hark_train::teacher::presets::teacher_preset(&a.preset, vec![], a.window)
+            let layers = teacher_preset(&a.preset, vec![], a.window)
                 .map(|c| c.layers)
                 .unwrap_or(1);
             let cfg = PretrainConfig {
@@ -405,6 +442,32 @@ fn run(cli: Cli) -> Result<()> {
                 a.out.display()
             );
         }
+        Command::Label(a) => {
+            let source = TrackSource::new(
+                &a.teacher,
+                a.teacher_config.as_deref(),
+                &a.teacher_class,
+                &a.exclude_class,
+                a.clip_hop,
+                &teacher_cache(a.cache)?,
+            )?;
+            let rules = LabelRules {
+                on: a.on,
+                off: a.off,
+                min_event_s: a.min_event,
+            };
+            let (files, events, failed) = label(&source, &a.inputs, &a.out, rules)?;
+            println!(
+                "labelled {files} files ({events} events) into {}",
+                a.out.display()
+            );
+            anyhow::ensure!(
+                failed.is_empty(),
+                "{} files failed: {}",
+                failed.len(),
+                failed.join(", ")
+            );
+        }
         Command::Presets => {
             for (name, tier) in PRESETS {
                 let c = hark_train::student::presets::preset(name, vec!["vocalization".into()])?;
@@ -414,9 +477,28 @@ fn run(cli: Cli) -> Result<()> {
                     c.macs_per_second() as f64 / 1e6
                 );
             }
+            for (name, what) in TEACHER_PRESETS {
+                let c = teacher_preset(name, vec!["vocalization".into()], DEFAULT_WINDOW_S)?;
+                println!(
+                    "{name:10} {:>9} parameters {:>7.1} MMAC/s  teacher, {DEFAULT_WINDOW_S} s windows: {what}",
+                    c.parameters(),
+                    c.macs_per_second() as f64 / 1e6
+                );
+            }
         }
     }
     Ok(())
+}
+
+/// Where teacher outputs are cached: `--cache`, or `~/.cache/hark/teachers`.
+fn teacher_cache(cache: Option<PathBuf>) -> Result<PathBuf> {
+    match cache {
+        Some(c) => Ok(c),
+        None => Ok(std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .context("no HOME for the default cache: give --cache")?
+            .join(".cache/hark/teachers")),
+    }
 }
 
 /// Runs `train` or `finetune`; `defaults` are the command's preset, crop chunks and learning rate.

@@ -2,5 +2,6 @@
 //! self-supervised, fine-tuned on labels, and distilled into streaming students.
 
 pub mod contract;
+pub mod label;
 pub mod presets;
 pub mod pretrain;
