@@ -24,7 +24,7 @@ EXCLUDE=()
 for c in "${NOT_BIRDS[@]}"; do EXCLUDE+=(--exclude-class "$c"); done
 
 $P distill --teacher $B/BirdNET_V2.4_FP32_tract_b1.onnx --teacher-config train/teachers/birdnet.toml \
-    "${EXCLUDE[@]}" --audio $U/jura --audio $U/opensoundscape --audio $U/birdvox --audio $U/great_tit \
+    "${EXCLUDE[@]}" --clip-hop 0.5 --audio $U/jura --audio $U/opensoundscape --audio $U/birdvox --audio $U/great_tit \
     --class-name bird --out $RUNS/birdnet-student --steps "${STEPS:-600}" --warmup 50 \
     --eval-every 100 --seed 1 --cache $RUNS/teacher-cache
 $P export --run $RUNS/birdnet-student --out $RUNS/birdnet-student.onnx

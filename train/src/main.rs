@@ -67,27 +67,14 @@ enum Command {
 
 #[derive(clap::Args)]
 struct LabelArgs {
-    /// The teacher: an ONNX model with `hark.teacher` metadata, or any ONNX model with --teacher-config.
-    #[arg(long)]
-    teacher: PathBuf,
-    /// TOML sidecar describing the teacher (rate, window, output kind, activation, classes).
-    #[arg(long)]
-    teacher_config: Option<PathBuf>,
+    #[command(flatten)]
+    teacher: TeacherArgs,
     /// Audio files or folders (WAV/FLAC, folders searched recursively).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Folder for the tables (`<stem>.Table.1.selections.txt`).
     #[arg(long, short)]
     out: PathBuf,
-    /// Teacher classes pooled into one: those whose names contain this (repeatable; default all).
-    #[arg(long)]
-    teacher_class: Vec<String>,
-    /// Leave out teacher classes whose names contain this (repeatable).
-    #[arg(long)]
-    exclude_class: Vec<String>,
-    /// Seconds between the windows a clip teacher is run on.
-    #[arg(long, default_value_t = 1.5)]
-    clip_hop: f64,
     /// Probability that opens an event.
     #[arg(long, default_value_t = 0.5)]
     on: f32,
@@ -97,9 +84,6 @@ struct LabelArgs {
     /// Shortest event kept (frame teachers), seconds.
     #[arg(long, default_value_t = 0.02)]
     min_event: f64,
-    /// Cache of teacher outputs [default: ~/.cache/hark/teachers].
-    #[arg(long)]
-    cache: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -222,35 +206,55 @@ struct PerturbArgs {
 
 #[derive(clap::Args)]
 struct DistillArgs {
-    /// The teacher: an ONNX model with `hark.teacher` metadata, or any ONNX model with --teacher-config.
-    #[arg(long)]
-    teacher: PathBuf,
-    /// TOML sidecar describing the teacher (rate, window, output kind, activation, classes).
-    #[arg(long)]
-    teacher_config: Option<PathBuf>,
+    #[command(flatten)]
+    teacher: TeacherArgs,
     /// Folder of unlabelled WAV/FLAC audio for the teacher to label (recursive; repeatable).
     #[arg(long)]
     audio: Vec<PathBuf>,
-    /// Teacher classes pooled into the student's class: those whose names contain this (repeatable; default all).
-    #[arg(long)]
-    teacher_class: Vec<String>,
-    /// Leave out teacher classes whose names contain this (repeatable).
-    #[arg(long)]
-    exclude_class: Vec<String>,
     /// Weight of the annotations against the teacher in labelled crops (0..1).
     #[arg(long, default_value_t = 0.5)]
     hard_weight: f32,
     /// Weight of regressing the teacher's features through a projection (0: off).
     #[arg(long, default_value_t = 0.0)]
     feature_weight: f32,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+/// A teacher, the classes asked of it, and where its answers are kept.
+#[derive(clap::Args)]
+struct TeacherArgs {
+    /// The teacher: an ONNX model with `hark.teacher` metadata, or any ONNX model with --teacher-config.
+    #[arg(long)]
+    teacher: PathBuf,
+    /// TOML sidecar describing the teacher (rate, window, output kind, activation, classes).
+    #[arg(long)]
+    teacher_config: Option<PathBuf>,
+    /// Teacher classes pooled into one: those whose names contain this (repeatable; default all).
+    #[arg(long)]
+    teacher_class: Vec<String>,
+    /// Leave out teacher classes whose names contain this (repeatable).
+    #[arg(long)]
+    exclude_class: Vec<String>,
     /// Seconds between the windows a clip teacher is run on.
     #[arg(long, default_value_t = 1.5)]
     clip_hop: f64,
     /// Cache of teacher outputs [default: ~/.cache/hark/teachers].
     #[arg(long)]
     cache: Option<PathBuf>,
-    #[command(flatten)]
-    train: TrainArgs,
+}
+
+impl TeacherArgs {
+    /// The cache folder: `--cache`, or `~/.cache/hark/teachers`.
+    fn cache(&self) -> Result<PathBuf> {
+        match &self.cache {
+            Some(c) => Ok(c.clone()),
+            None => Ok(std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .context("no HOME for the default cache: give --cache")?
+                .join(".cache/hark/teachers")),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -344,17 +348,17 @@ fn run(cli: Cli) -> Result<()> {
                 (0.0..=1.0).contains(&d.hard_weight),
                 "--hard-weight must be between 0 and 1"
             );
-            let cache = teacher_cache(d.cache)?;
+            let t = d.teacher;
             let distill = DistillConfig {
-                teacher: d.teacher,
-                teacher_config: d.teacher_config,
+                cache: t.cache()?,
+                teacher: t.teacher,
+                teacher_config: t.teacher_config,
                 audio: d.audio,
-                teacher_classes: d.teacher_class,
-                exclude_classes: d.exclude_class,
+                teacher_classes: t.teacher_class,
+                exclude_classes: t.exclude_class,
                 hard_weight: d.hard_weight,
                 feature_weight: d.feature_weight,
-                clip_hop_s: d.clip_hop,
-                cache,
+                clip_hop_s: t.clip_hop,
             };
             train_command(d.train, None, Some(distill), (DEFAULT_PRESET, 25, 2e-3))?
         }
@@ -443,13 +447,14 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Label(a) => {
+            let t = &a.teacher;
             let source = TrackSource::new(
-                &a.teacher,
-                a.teacher_config.as_deref(),
-                &a.teacher_class,
-                &a.exclude_class,
-                a.clip_hop,
-                &teacher_cache(a.cache)?,
+                &t.teacher,
+                t.teacher_config.as_deref(),
+                &t.teacher_class,
+                &t.exclude_class,
+                t.clip_hop,
+                &t.cache()?,
             )?;
             let rules = LabelRules {
                 on: a.on,
@@ -488,17 +493,6 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Where teacher outputs are cached: `--cache`, or `~/.cache/hark/teachers`.
-fn teacher_cache(cache: Option<PathBuf>) -> Result<PathBuf> {
-    match cache {
-        Some(c) => Ok(c),
-        None => Ok(std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .context("no HOME for the default cache: give --cache")?
-            .join(".cache/hark/teachers")),
-    }
 }
 
 /// Runs `train` or `finetune`; `defaults` are the command's preset, crop chunks and learning rate.
