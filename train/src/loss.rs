@@ -1,4 +1,5 @@
-//! The sigmoid focal loss (Lin et al. 2017), as animal2vec fine-tunes with.
+//! Frame losses: the sigmoid focal loss (Lin et al. 2017), as animal2vec fine-tunes with, for
+//! 0/1 labels; binary cross-entropy for a teacher's soft targets.
 
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
@@ -20,9 +21,35 @@ pub fn focal_loss<const D: usize>(
     per_frame.mean().neg()
 }
 
+/// Mean binary cross-entropy of `logits` against soft `targets` in 0..1 (same shape). Its
+/// minimum is at `p = target`, so a student learns the teacher's probabilities as they are; the
+/// focal loss would pull them towards 0.5 (for a target of 0.9 its minimum is at p = 0.69),
+/// where the event thresholds sit.
+pub fn soft_bce<const D: usize>(logits: Tensor<D>, targets: Tensor<D>) -> Tensor<1> {
+    let per_frame = targets.clone() * log_sigmoid(logits.clone())
+        + (targets.neg() + 1.0) * log_sigmoid(logits.neg());
+    per_frame.mean().neg()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn soft_targets_are_learnt_as_they_are() {
+        let device = Device::flex();
+        let loss = |p: f32, q: f32| -> f32 {
+            let z = (p / (1.0 - p)).ln();
+            soft_bce(
+                Tensor::<1>::from_floats([z], &device),
+                Tensor::<1>::from_floats([q], &device),
+            )
+            .into_scalar::<f32>()
+        };
+        for q in [0.1, 0.6, 0.9] {
+            assert!(loss(q, q) < loss(q - 0.05, q) && loss(q, q) < loss(q + 0.05, q));
+        }
+    }
 
     #[test]
     fn matches_the_formula() {

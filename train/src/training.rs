@@ -23,7 +23,7 @@ use crate::distill::agreement::agreement;
 use crate::distill::crops::{DistillBatch, DistillCropper};
 use crate::distill::{DistillConfig, TeacherData};
 use crate::inference::predict;
-use crate::loss::focal_loss;
+use crate::loss::{focal_loss, soft_bce};
 use crate::student::config::StudentConfig;
 use crate::student::model::Student;
 use crate::student::presets::preset;
@@ -516,7 +516,10 @@ fn step_loss(
         bce.mean().neg()
     } else {
         let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [b, frames]), device);
-        focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma)
+        match cfg.distill {
+            Some(_) => soft_bce(logits, targets),
+            None => focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma),
+        }
     };
     if let (Some(projection), Some((dim, values))) = (&model.projection, batch.features) {
         let teacher = Tensor::<3>::from_data(TensorData::new(values, [b, frames, dim]), device);
