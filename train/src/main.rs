@@ -211,8 +211,9 @@ struct DistillArgs {
     /// Folder of unlabelled WAV/FLAC audio for the teacher to label (recursive; repeatable).
     #[arg(long)]
     audio: Vec<PathBuf>,
-    /// Weight of the annotations against the teacher in labelled crops (0..1).
-    #[arg(long, default_value_t = 0.5)]
+    /// Weight of the annotations against the teacher in labelled crops (0..1); at 0.5 the
+    /// teacher's doubts at syllable edges blurred the student's events (docs/quality.md).
+    #[arg(long, default_value_t = 0.8)]
     hard_weight: f32,
     /// Weight of regressing the teacher's features through a projection (0: off).
     #[arg(long, default_value_t = 0.0)]
