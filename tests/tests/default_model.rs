@@ -49,7 +49,17 @@ fn default_model_reaches_the_f1_bar_on_held_out_finch_files() {
 }
 
 #[test]
-fn default_model_finds_song_in_field_mixes() {
+fn default_model_is_distilled_and_finds_song_in_field_mixes() {
+    let model = Model::from_bytes(hark::DEFAULT_MODEL).unwrap();
+    let teacher = model
+        .contract
+        .provenance
+        .get("teacher")
+        .map_or("none", String::as_str);
+    assert!(
+        !teacher.starts_with("none"),
+        "not distilled from a teacher: {teacher}"
+    );
     let Some(data) = shared_data() else {
         eprintln!("SKIPPED: ../shared/data is absent; this test needs finch-bird0 and jura");
         return;

@@ -302,6 +302,13 @@ pub fn train(
             .load(ck.join("optim"))
             .context("loading the checkpoint's optimizer state")?;
         progress = serde_json::from_slice(&std::fs::read(ck.join("progress.json"))?)?;
+        // The run's settings are now this command's; its provenance keeps every command it took.
+        let first: TrainConfig = serde_json::from_slice(&std::fs::read(files.config())?)?;
+        let resumed = TrainConfig {
+            command: format!("{} && {}", first.command, cfg.command),
+            ..cfg.clone()
+        };
+        std::fs::write(files.config(), serde_json::to_string_pretty(&resumed)?)?;
         eprintln!(
             "resuming at step {} (best {:.4} at step {})",
             progress.step, progress.best_f1, progress.best_step
