@@ -1,5 +1,5 @@
 //! `hark bench`: how fast a model streams on one thread, and how that compares with the core's
-//! f32 matrix-multiply peak measured the same way, through tract.
+//! matrix-multiply peak (f32, or int8 for an int8 model) measured the same way, through tract.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,7 +9,9 @@ use prost::Message;
 use tract_onnx::prelude::*;
 
 use crate::model::Model;
-use crate::onnx_proto::{GraphProto, ModelProto, NodeProto, OperatorSetIdProto, ValueInfoProto};
+use crate::onnx_proto::{
+    GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto, data_type,
+};
 use crate::session::Session;
 
 /// What one streaming run measured.
@@ -143,23 +145,43 @@ pub fn node_profile(model: &Model, chunks: usize) -> Result<Vec<NodeTime>> {
     Ok(nodes)
 }
 
-/// f32 multiply-accumulates per second of one `n x n x n` matrix product in tract, best of `reps`.
-pub fn gemm_peak(n: usize, reps: usize) -> Result<f64> {
+fn value(name: &str, elem_type: i32, shape: &[usize]) -> ValueInfoProto {
+    let mut v = ValueInfoProto::f32_tensor(name, shape);
+    if let Some(t) = v.r#type.as_mut().and_then(|t| t.tensor_type.as_mut()) {
+        t.elem_type = elem_type;
+    }
+    v
+}
+
+/// Multiply-accumulates per second of `[m, k] x [k, n]` with constant weights in tract, one
+/// thread, best of `reps`: f32 `MatMul`, or with `int8` an i8 x i8 -> i32 `MatMulInteger`.
+pub fn gemm(m: usize, k: usize, n: usize, int8: bool, reps: usize) -> Result<f64> {
+    let (op, dt, out_dt, weight) = if int8 {
+        let w: Vec<u8> = (0..k * n).map(|i| (i % 7) as u8).collect();
+        ("MatMulInteger", data_type::INT8, data_type::INT32, w)
+    } else {
+        let w = (0..k * n)
+            .flat_map(|i| (i as f32 * 1e-3).to_le_bytes())
+            .collect();
+        ("MatMul", data_type::FLOAT, data_type::FLOAT, w)
+    };
     let graph = GraphProto {
         node: vec![NodeProto {
-            input: vec!["a".into(), "b".into()],
+            input: vec!["a".into(), "w".into()],
             output: vec!["c".into()],
-            name: "matmul".into(),
-            op_type: "MatMul".into(),
+            name: "product".into(),
+            op_type: op.into(),
             attribute: vec![],
         }],
         name: "gemm".into(),
-        initializer: vec![],
-        input: vec![
-            ValueInfoProto::f32_tensor("a", &[n, n]),
-            ValueInfoProto::f32_tensor("b", &[n, n]),
-        ],
-        output: vec![ValueInfoProto::f32_tensor("c", &[n, n])],
+        initializer: vec![TensorProto {
+            dims: vec![k as i64, n as i64],
+            data_type: dt,
+            name: "w".into(),
+            raw_data: weight,
+        }],
+        input: vec![value("a", dt, &[m, k])],
+        output: vec![value("c", out_dt, &[m, n])],
     };
     let proto = ModelProto {
         ir_version: 10,
@@ -174,12 +196,21 @@ pub fn gemm_peak(n: usize, reps: usize) -> Result<f64> {
         .model_for_read(&mut proto.encode_to_vec().as_slice())?
         .into_optimized()?
         .into_runnable()?;
-    let a = Tensor::from_shape(&[n, n], &vec![0.5f32; n * n])?.into_tvalue();
+    let a = if int8 {
+        Tensor::from_shape(&[m, k], &vec![3i8; m * k])?
+    } else {
+        Tensor::from_shape(&[m, k], &vec![0.5f32; m * k])?
+    }
+    .into_tvalue();
+    // Enough products per timing to dwarf the clock's resolution.
+    let calls = (2e7 / (m * k * n) as f64).ceil() as usize;
     let mut best = f64::INFINITY;
     for _ in 0..reps {
         let start = Instant::now();
-        plan.run(tvec![a.clone(), a.clone()])?;
-        best = best.min(start.elapsed().as_secs_f64());
+        for _ in 0..calls {
+            plan.run(tvec![a.clone()])?;
+        }
+        best = best.min(start.elapsed().as_secs_f64() / calls as f64);
     }
-    Ok((n * n * n) as f64 / best)
+    Ok((m * k * n) as f64 / best)
 }

@@ -75,6 +75,20 @@ fn shape_of(v: &ValueInfoProto) -> Result<Vec<usize>, ModelError> {
 }
 
 impl Model {
+    /// Matrix products that tract runs as i8 x i8 -> i32 in its optimized plan.
+    pub fn int8_matmuls(&self) -> usize {
+        self.plan
+            .model()
+            .nodes()
+            .iter()
+            .filter(|n| {
+                n.op().name() == "OptMatMul"
+                    && n.outputs[0].fact.datum_type == DatumType::I32
+                    && format!("{:?}", n.op()).contains("PackedI8")
+            })
+            .count()
+    }
+
     /// Loads a model file.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
         Self::from_bytes(&std::fs::read(path)?)

@@ -1,6 +1,7 @@
 //! Shared helpers for hark's end-to-end tests.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -19,4 +20,56 @@ pub fn bundled_finch() -> PathBuf {
 pub fn shared_data() -> Option<PathBuf> {
     let p = workspace().join("../shared/data");
     p.is_dir().then_some(p)
+}
+
+/// The Python interpreter of the venv the test command prepares (`.venv`, with onnx and onnxruntime).
+fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("HARK_PYTHON")
+        .map(Into::into)
+        .unwrap_or_else(|| workspace().join(".venv/bin/python"));
+    let ok = Command::new(&p)
+        .args(["-c", "import onnx, onnxruntime"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(p)
+}
+
+fn write_f32(path: &Path, values: &[f32]) {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Runs onnx's full checker on a contract-1 model and streams `audio` through onnxruntime;
+/// panics unless its probabilities are within `tolerance` of `tract_probs`. Skips (saying so)
+/// when no Python with onnx and onnxruntime is found, unless HARK_REQUIRE_ONNXRUNTIME is set.
+pub fn onnxruntime_agrees(model: &[u8], audio: &[f32], tract_probs: &[f32], tolerance: f64) {
+    let Some(python) = python() else {
+        assert!(
+            std::env::var_os("HARK_REQUIRE_ONNXRUNTIME").is_none(),
+            "HARK_REQUIRE_ONNXRUNTIME is set but no Python with onnx and onnxruntime was found"
+        );
+        eprintln!(
+            "SKIPPED: no .venv with onnx + onnxruntime (the README's test command creates it)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (onnx, input, expected) = (
+        dir.path().join("m.onnx"),
+        dir.path().join("audio.f32"),
+        dir.path().join("probs.f32"),
+    );
+    std::fs::write(&onnx, model).unwrap();
+    write_f32(&input, audio);
+    write_f32(&expected, tract_probs);
+    let out = Command::new(python)
+        .arg(workspace().join("tests/python/check_onnx.py"))
+        .args([&onnx, &input, &expected])
+        .arg(tolerance.to_string())
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("{report}");
+    assert!(out.status.success(), "onnx check failed:\n{report}");
 }

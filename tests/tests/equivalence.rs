@@ -1,7 +1,6 @@
 //! The exported streaming model, run chunk by chunk in tract, equals the student's offline
 //! forward pass in burn (same chunked mask), and onnxruntime agrees with tract.
 
-use std::process::Command;
 use std::sync::Arc;
 
 use burn::prelude::*;
@@ -9,7 +8,7 @@ use hark::decode::{ChannelChoice, read_all};
 use hark::model::Model;
 use hark::resample::resample_all;
 use hark::session::Session;
-use hark_tests::{bundled_finch, workspace};
+use hark_tests::{bundled_finch, onnxruntime_agrees};
 use hark_train::export::run::{EventDefaults, contract_for, student_onnx};
 use hark_train::inference::predict;
 use hark_train::student::model::Student;
@@ -100,66 +99,11 @@ fn streaming_tract_equals_offline_burn_on_a_minute_of_song() {
     assert!(max_delta <= 1e-4, "max |delta prob| {max_delta}");
 }
 
-/// The Python interpreter of the venv the test command prepares (`.venv`, with onnx and onnxruntime).
-fn python() -> Option<std::path::PathBuf> {
-    let p = std::env::var_os("HARK_PYTHON")
-        .map(Into::into)
-        .unwrap_or_else(|| workspace().join(".venv/bin/python"));
-    let ok = Command::new(&p)
-        .args(["-c", "import onnx, onnxruntime"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then_some(p)
-}
-
 #[test]
 fn onnx_checker_and_onnxruntime_agree_with_tract() {
-    let Some(python) = python() else {
-        assert!(
-            std::env::var_os("HARK_REQUIRE_ONNXRUNTIME").is_none(),
-            "HARK_REQUIRE_ONNXRUNTIME is set but no Python with onnx and onnxruntime was found"
-        );
-        eprintln!(
-            "SKIPPED: no .venv with onnx + onnxruntime (the README's test command creates it)"
-        );
-        return;
-    };
     let model = student(11);
     let bytes = exported(&model);
     let audio: Vec<f32> = real_audio()[..20 * 16_000].to_vec();
     let tract = stream(Arc::new(Model::from_bytes(&bytes).unwrap()), &audio);
-
-    let dir = tempfile::tempdir().unwrap();
-    let (onnx, input, expected) = (
-        dir.path().join("m.onnx"),
-        dir.path().join("audio.f32"),
-        dir.path().join("probs.f32"),
-    );
-    std::fs::write(&onnx, &bytes).unwrap();
-    std::fs::write(
-        &input,
-        audio
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect::<Vec<u8>>(),
-    )
-    .unwrap();
-    std::fs::write(
-        &expected,
-        tract
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect::<Vec<u8>>(),
-    )
-    .unwrap();
-    let out = Command::new(python)
-        .arg(workspace().join("tests/python/check_onnx.py"))
-        .args([&onnx, &input, &expected])
-        .arg("1e-5")
-        .output()
-        .unwrap();
-    let report =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    eprintln!("{report}");
-    assert!(out.status.success(), "onnx check failed:\n{report}");
+    onnxruntime_agrees(&bytes, &audio, &tract, 1e-5);
 }

@@ -6,6 +6,7 @@ pub mod export;
 pub mod inference;
 pub mod loss;
 pub mod perturb;
+pub mod quantize;
 pub mod student;
 pub mod synth;
 pub mod teacher;

@@ -50,6 +50,9 @@ enum Command {
         #[arg(long)]
         teacher: bool,
     },
+    /// Quantize an f32 student to int8 (static: activation ranges calibrated on audio; weight
+    /// matmuls run as i8 x i8 -> i32 in tract; LayerNorm, GELU and Softmax stay f32).
+    Quantize(hark_train::quantize::command::QuantizeArgs),
     /// List the architecture presets and their cost.
     Presets,
     /// Write a perturbed copy of the validation files (WAV + Raven tables): a proxy for another
@@ -474,6 +477,7 @@ fn run(cli: Cli) -> Result<()> {
                 failed.join(", ")
             );
         }
+        Command::Quantize(a) => hark_train::quantize::command::run(a)?,
         Command::Presets => {
             for (name, tier) in PRESETS {
                 let c = hark_train::student::presets::preset(name, vec!["vocalization".into()])?;

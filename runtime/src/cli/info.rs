@@ -17,6 +17,10 @@ pub fn info(path: Option<&Path>) -> Result<()> {
         "contract         1, {} weights, preset {}",
         c.quantization, c.preset
     );
+    println!(
+        "int8 matmuls     {} (i8 x i8 -> i32 in tract's plan)",
+        model.int8_matmuls()
+    );
     println!("sample rate      {} Hz", c.sample_rate);
     println!(
         "chunk            {} samples ({:.0} ms), {} frames",

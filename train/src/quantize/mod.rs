@@ -1,0 +1,215 @@
+//! Static post-training quantization of a contract-1 student: calibrate activation ranges on
+//! real audio, quantize the weight matmuls to int8, and measure what changed.
+
+pub mod calibrate;
+pub mod command;
+pub mod rewrite;
+pub mod scales;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use hark::decode::{ChannelChoice, read_all};
+use hark::onnx_proto::ModelProto;
+use hark::resample::resample_all;
+
+use calibrate::ProbedModel;
+use rewrite::{QuantizedMatMul, to_int8, weight_matmuls};
+use scales::{ActivationScale, Histogram, activation_scale};
+
+/// How to quantize.
+#[derive(Debug, Clone)]
+pub struct QuantizeConfig {
+    /// Audio files or folders to calibrate on.
+    pub calibration: Vec<PathBuf>,
+    /// Seconds of calibration audio used at most (files in sorted order).
+    pub calibration_seconds: f64,
+    pub method: ActivationScale,
+    /// Quantize the conv front end's matmuls too (the first layer, on raw audio, always stays f32).
+    pub front: bool,
+}
+
+/// Recordings decoded and resampled to a model's rate, with the files that could not be read.
+pub struct Audio {
+    pub files: Vec<(PathBuf, Vec<f32>)>,
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+impl Audio {
+    /// Reads the audio files found in `inputs` (sorted) until `max_seconds` are loaded.
+    pub fn load(inputs: &[PathBuf], rate: u32, max_seconds: f64) -> Self {
+        let found = hark::inputs::discover(inputs);
+        let mut audio = Audio {
+            files: Vec::new(),
+            failed: found
+                .problems
+                .into_iter()
+                .map(|p| (p.path, p.reason))
+                .collect(),
+        };
+        let mut samples = 0usize;
+        for input in found.inputs {
+            if samples as f64 >= max_seconds * rate as f64 {
+                break;
+            }
+            let read = read_all(&input.path, ChannelChoice::MixDown)
+                .and_then(|(info, s)| resample_all(&s, info.sample_rate, rate));
+            match read {
+                Ok(s) => {
+                    samples += s.len();
+                    audio.files.push((input.path, s));
+                }
+                Err(e) => audio.failed.push((input.path, format!("{e:#}"))),
+            }
+        }
+        audio
+    }
+
+    pub fn seconds(&self, rate: u32) -> f64 {
+        self.files.iter().map(|(_, s)| s.len()).sum::<usize>() as f64 / rate as f64
+    }
+}
+
+/// What quantization did.
+#[derive(Debug)]
+pub struct QuantizeReport {
+    pub calibration_files: usize,
+    pub calibration_seconds: f64,
+    pub layers: Vec<QuantizedMatMul>,
+    /// Weight matmuls left in f32, by weight name.
+    pub kept_f32: Vec<String>,
+}
+
+/// The contract a model's metadata describes.
+pub fn contract_of(model: &ModelProto) -> Result<hark::contract::Contract> {
+    Ok(hark::contract::Contract::from_metadata(
+        model
+            .metadata_props
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str())),
+    )?)
+}
+
+fn model_rate(model: &ModelProto) -> Result<u32> {
+    let contract = contract_of(model)?;
+    anyhow::ensure!(
+        contract.quantization == "f32",
+        "the model is already quantized ({})",
+        contract.quantization
+    );
+    Ok(contract.sample_rate)
+}
+
+/// Sets (or adds) a metadata entry.
+pub fn set_metadata(model: &mut ModelProto, key: &str, value: String) {
+    match model.metadata_props.iter_mut().find(|e| e.key == key) {
+        Some(e) => e.value = value,
+        None => model
+            .metadata_props
+            .push(hark::onnx_proto::StringStringEntryProto {
+                key: key.into(),
+                value,
+            }),
+    }
+}
+
+/// Quantizes `model` (a contract-1 f32 student) with activation scales calibrated on
+/// `calibration` audio (at the model's rate).
+pub fn quantize(
+    model: &ModelProto,
+    calibration: &Audio,
+    cfg: &QuantizeConfig,
+) -> Result<(ModelProto, QuantizeReport)> {
+    let rate = model_rate(model)?;
+    anyhow::ensure!(
+        !calibration.files.is_empty(),
+        "no calibration audio could be read"
+    );
+    let graph = model.graph.as_ref().context("the model holds no graph")?;
+    let all = weight_matmuls(graph);
+    let (chosen, kept): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .enumerate()
+        .partition(|(i, m)| *i > 0 && (cfg.front || !m.front));
+    let chosen: Vec<_> = chosen.into_iter().map(|(_, m)| m).collect();
+    let probes: Vec<String> = chosen.iter().map(|m| m.input.clone()).collect();
+    let probed = ProbedModel::new(model, &probes)?;
+
+    // Two passes: the range of each probed value, then its histogram over that range.
+    let mut max = vec![0.0f32; probes.len()];
+    for (_, audio) in &calibration.files {
+        probed.stream(audio, |out| {
+            for (m, values) in max.iter_mut().zip(&out.probes) {
+                *m = values.iter().fold(*m, |m, v| m.max(v.abs()));
+            }
+        })?;
+    }
+    let mut histograms: Vec<Histogram> = max.iter().map(|&m| Histogram::new(m)).collect();
+    for (_, audio) in &calibration.files {
+        probed.stream(audio, |out| {
+            for (h, values) in histograms.iter_mut().zip(&out.probes) {
+                h.add(values);
+            }
+        })?;
+    }
+    let with_scales: Vec<_> = chosen
+        .into_iter()
+        .zip(&histograms)
+        .map(|(m, h)| (m, activation_scale(h.clip(cfg.method))))
+        .collect();
+    let (mut int8, layers) = to_int8(model, &with_scales)?;
+
+    set_metadata(&mut int8, "hark.quantization", "int8".into());
+    let method = match cfg.method {
+        ActivationScale::Percentile(p) => format!("the {p} percentile of |x|"),
+        ActivationScale::Mse => "the clip of least squared error".into(),
+    };
+    let seconds = calibration.seconds(rate);
+    set_metadata(
+        &mut int8,
+        "hark.provenance.quantization",
+        format!(
+            "static int8: {} weight matmuls with per-channel symmetric weights, per-tensor \
+             activation scales at {method}, calibrated on {seconds:.0} s of audio in {} files",
+            layers.len(),
+            calibration.files.len()
+        ),
+    );
+    Ok((
+        int8,
+        QuantizeReport {
+            calibration_files: calibration.files.len(),
+            calibration_seconds: seconds,
+            layers,
+            kept_f32: kept.into_iter().map(|(_, m)| m.weight).collect(),
+        },
+    ))
+}
+
+/// How far two models' frame probabilities are apart over some recordings.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Agreement {
+    pub frames: usize,
+    pub max_delta: f32,
+    pub mean_delta: f64,
+}
+
+/// Streams `audio` through both models and compares their probabilities frame by frame.
+pub fn compare(a: &ModelProto, b: &ModelProto, audio: &Audio) -> Result<Agreement> {
+    let (a, b) = (ProbedModel::new(a, &[])?, ProbedModel::new(b, &[])?);
+    let mut agreement = Agreement::default();
+    let mut sum = 0.0f64;
+    for (_, samples) in &audio.files {
+        let (mut pa, mut pb) = (Vec::new(), Vec::new());
+        a.stream(samples, |o| pa.extend(o.probs))?;
+        b.stream(samples, |o| pb.extend(o.probs))?;
+        for (x, y) in pa.iter().zip(&pb) {
+            let d = (x - y).abs();
+            agreement.max_delta = agreement.max_delta.max(d);
+            sum += d as f64;
+        }
+        agreement.frames += pa.len();
+    }
+    agreement.mean_delta = sum / agreement.frames.max(1) as f64;
+    Ok(agreement)
+}
