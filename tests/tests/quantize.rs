@@ -67,7 +67,7 @@ fn int8_default_runs_int8_matmuls_and_tracks_its_f32_source() {
     assert!(agreement.mean_delta < 0.003, "{agreement:?}");
 
     let audio: Vec<f32> = check.files[0].1.iter().take(10 * 16_000).copied().collect();
-    onnxruntime_agrees(&bytes, &audio, &probs(&bytes, &audio), 1e-2);
+    onnxruntime_agrees(&bytes, &audio, &probs(&bytes, &audio), 1e-3);
 }
 
 #[test]

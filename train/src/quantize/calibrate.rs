@@ -14,14 +14,6 @@ pub struct ProbedModel {
     plan: std::sync::Arc<TypedSimplePlan>,
     chunk: usize,
     states: Vec<Vec<usize>>,
-    /// Frames x classes per chunk of `probs`.
-    probs_len: usize,
-}
-
-/// What one chunk produced: its frame probabilities and the probed values.
-pub struct ChunkOutput {
-    pub probs: Vec<f32>,
-    pub probes: Vec<Vec<f32>>,
 }
 
 fn untyped_output(name: &str) -> ValueInfoProto {
@@ -67,13 +59,12 @@ impl ProbedModel {
             plan,
             chunk: contract.chunk_samples,
             states,
-            probs_len: contract.frames_per_chunk * contract.classes.len(),
         })
     }
 
     /// Streams `audio` (at the model's rate; the last chunk padded with silence), calling `each`
-    /// with every chunk's output.
-    pub fn stream(&self, audio: &[f32], mut each: impl FnMut(ChunkOutput)) -> Result<()> {
+    /// with every chunk's probed values, in probe order.
+    pub fn stream(&self, audio: &[f32], mut each: impl FnMut(&[Vec<f32>])) -> Result<()> {
         let mut state: Vec<TValue> = self
             .states
             .iter()
@@ -91,14 +82,10 @@ impl ProbedModel {
             let plain = |v: &TValue| -> Result<Vec<f32>> {
                 Ok(v.try_as_plain_ram()?.as_slice::<f32>()?.to_vec())
             };
-            let probs = plain(&outputs[0])?;
-            anyhow::ensure!(
-                probs.len() == self.probs_len,
-                "probs has an unexpected size"
-            );
-            let probes = outputs[n + 1..].iter().map(plain).collect::<Result<_>>()?;
+            let probes: Vec<Vec<f32>> =
+                outputs[n + 1..].iter().map(plain).collect::<Result<_>>()?;
             state.extend(outputs[1..=n].iter().cloned());
-            each(ChunkOutput { probs, probes });
+            each(&probes);
         }
         Ok(())
     }

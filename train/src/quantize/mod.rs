@@ -7,11 +7,15 @@ pub mod rewrite;
 pub mod scales;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use hark::decode::{ChannelChoice, read_all};
+use hark::model::Model;
 use hark::onnx_proto::ModelProto;
 use hark::resample::resample_all;
+use hark::session::Session;
+use prost::Message;
 
 use calibrate::ProbedModel;
 use rewrite::{QuantizedMatMul, to_int8, weight_matmuls};
@@ -132,30 +136,41 @@ pub fn quantize(
         .enumerate()
         .partition(|(i, m)| *i > 0 && (cfg.front || !m.front));
     let chosen: Vec<_> = chosen.into_iter().map(|(_, m)| m).collect();
-    let probes: Vec<String> = chosen.iter().map(|m| m.input.clone()).collect();
+    // Each quantized input is probed once, however many matmuls read it.
+    let mut probes: Vec<String> = chosen.iter().map(|m| m.input.clone()).collect();
+    probes.sort();
+    probes.dedup();
     let probed = ProbedModel::new(model, &probes)?;
 
     // Two passes: the range of each probed value, then its histogram over that range.
     let mut max = vec![0.0f32; probes.len()];
     for (_, audio) in &calibration.files {
-        probed.stream(audio, |out| {
-            for (m, values) in max.iter_mut().zip(&out.probes) {
+        probed.stream(audio, |values| {
+            for (m, values) in max.iter_mut().zip(values) {
                 *m = values.iter().fold(*m, |m, v| m.max(v.abs()));
             }
         })?;
     }
     let mut histograms: Vec<Histogram> = max.iter().map(|&m| Histogram::new(m)).collect();
     for (_, audio) in &calibration.files {
-        probed.stream(audio, |out| {
-            for (h, values) in histograms.iter_mut().zip(&out.probes) {
+        probed.stream(audio, |values| {
+            for (h, values) in histograms.iter_mut().zip(values) {
                 h.add(values);
             }
         })?;
     }
+    let scales: Vec<f32> = histograms
+        .iter()
+        .map(|h| activation_scale(h.clip(cfg.method)))
+        .collect();
     let with_scales: Vec<_> = chosen
         .into_iter()
-        .zip(&histograms)
-        .map(|(m, h)| (m, activation_scale(h.clip(cfg.method))))
+        .map(|m| {
+            let probe = probes
+                .binary_search(&m.input)
+                .expect("every input is probed");
+            (m, scales[probe])
+        })
         .collect();
     let (mut int8, layers) = to_int8(model, &with_scales)?;
 
@@ -194,15 +209,24 @@ pub struct Agreement {
     pub mean_delta: f64,
 }
 
-/// Streams `audio` through both models and compares their probabilities frame by frame.
+/// Streams `audio` through both models with the runtime's sessions and compares their
+/// probabilities frame by frame.
 pub fn compare(a: &ModelProto, b: &ModelProto, audio: &Audio) -> Result<Agreement> {
-    let (a, b) = (ProbedModel::new(a, &[])?, ProbedModel::new(b, &[])?);
+    let load = |m: &ModelProto| -> Result<Arc<Model>> {
+        Ok(Arc::new(Model::from_bytes(&m.encode_to_vec())?))
+    };
+    let (a, b) = (load(a)?, load(b)?);
+    let probs = |model: &Arc<Model>, samples: &[f32]| -> Result<Vec<f32>> {
+        let mut session = Session::new(model.clone())?;
+        let mut probs = Vec::new();
+        session.push(samples, &mut probs)?;
+        session.finish(&mut probs)?;
+        Ok(probs)
+    };
     let mut agreement = Agreement::default();
     let mut sum = 0.0f64;
     for (_, samples) in &audio.files {
-        let (mut pa, mut pb) = (Vec::new(), Vec::new());
-        a.stream(samples, |o| pa.extend(o.probs))?;
-        b.stream(samples, |o| pb.extend(o.probs))?;
+        let (pa, pb) = (probs(&a, samples)?, probs(&b, samples)?);
         for (x, y) in pa.iter().zip(&pb) {
             let d = (x - y).abs();
             agreement.max_delta = agreement.max_delta.max(d);
