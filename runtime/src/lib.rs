@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod model;
 pub mod onnx_proto;
 pub mod pipeline;
+pub mod precision;
 pub mod resample;
 pub mod session;
 pub mod sinks;
@@ -24,3 +25,7 @@ pub mod source;
 
 /// The default model, embedded in the binary: see docs/quality.md for how it was trained.
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");
+
+/// The default model quantized to int8 (`train/recipes/default-int8.sh`), also embedded:
+/// [`precision`] says which of the two a target runs.
+pub const DEFAULT_INT8_MODEL: &[u8] = include_bytes!("../models/default-int8.onnx");

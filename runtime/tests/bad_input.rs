@@ -1,14 +1,11 @@
 //! A card of broken and unusual files: every broken one is named with its reason, every good one
 //! is processed, the exit status says something failed, and nothing panics.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn bundled(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data/finch")
-        .join(name)
-}
+use std::path::{Path, PathBuf};
+
+use common::{bundled, hark_command};
 
 /// A canonical 44-byte WAV header for 16-bit PCM, claiming `data_bytes` of samples.
 fn header(rate: u32, channels: u16, data_bytes: u32) -> Vec<u8> {
@@ -107,7 +104,7 @@ fn every_broken_file_is_named_and_every_good_one_processed() {
     }
     let broken = broken(&card);
     let out = dir.path().join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_hark"))
+    let o = hark_command()
         .args([
             "detect",
             card.to_str().unwrap(),
@@ -157,7 +154,7 @@ fn a_model_that_is_not_contract_1_stops_the_batch_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("not_a_model.onnx");
     std::fs::write(&model, b"\x08\x07").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_hark"))
+    let o = hark_command()
         .args(["detect", "--model", model.to_str().unwrap()])
         .arg(bundled("bird0_9.wav"))
         .output()

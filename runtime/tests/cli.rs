@@ -1,27 +1,10 @@
 //! The `hark` binary as a user runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use common::{bundled, hark, text};
 use hark::annotations::read_raven;
 use hark::eval::match_events;
-
-fn hark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(args)
-        .output()
-        .expect("the hark binary runs")
-}
-
-fn bundled(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data/finch")
-        .join(name)
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
-}
 
 #[test]
 fn info_prints_the_default_models_contract() {
@@ -97,4 +80,21 @@ fn info_rejects_a_model_that_is_not_contract_1() {
         t.contains("other.onnx") && t.contains("not an ONNX model"),
         "{t}"
     );
+}
+
+#[test]
+fn the_default_models_precision_is_named_and_can_be_chosen() {
+    let native = hark::precision::Precision::NATIVE;
+    let t = text(&hark(&["info"]));
+    let named = format!(
+        "embedded default model, {native} (the faster on {})",
+        std::env::consts::ARCH
+    );
+    assert!(t.contains(&named), "`{named}` missing from:\n{t}");
+    let t = text(&hark(&["info", "--precision", "int8"]));
+    assert!(t.contains("embedded default model, int8 (as asked)"), "{t}");
+    assert!(t.contains("1, int8 weights"), "{t}");
+    let o = hark(&["info", "some.onnx", "--precision", "f32"]);
+    assert!(!o.status.success(), "a model file and --precision conflict");
+    assert!(text(&o).contains("--precision"), "{}", text(&o));
 }

@@ -2,30 +2,15 @@
 //! rates, resume and shards, and a corpus of broken files that must each be named while the good
 //! ones are processed. All on the bundled recordings, copied or altered in temporary folders.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{bundled, hark, text};
 use hark::annotations::{parse_csv, read_raven};
 use hark::decode::{ChannelChoice, read_all};
 use hark::eval::match_events;
 use hark::resample::resample_all;
-
-fn hark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(args)
-        .output()
-        .expect("the hark binary runs")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
-}
-
-fn bundled(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data/finch")
-        .join(name)
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -2,6 +2,8 @@
 //! 16 kHz, scored by the energy detector with its default settings, turned into events with the
 //! default model's event rules, and matched against the annotations at IoU 0.3 (docs/quality.md).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use hark::annotations::read_raven;
@@ -108,7 +110,7 @@ fn evaluate_all(files: &[(PathBuf, PathBuf)]) -> Counts {
 
 #[test]
 fn energy_baseline_on_bundled_finch_recordings() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/finch");
+    let dir = common::finch();
     let files = annotated_wavs(&dir);
     assert_eq!(
         files.len(),

@@ -1,22 +1,14 @@
 //! `hark eval` as a user runs it, on the bundled finch annotations.
 
-use std::fmt::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::{finch, hark};
 use hark::annotations::{Annotation, read_raven};
 use serde_json::Value;
-
-fn hark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(args)
-        .output()
-        .expect("the hark binary runs")
-}
-
-fn finch() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/finch")
-}
 
 fn table_path(recording: &str) -> PathBuf {
     finch().join(format!("{recording}.Table.1.selections.txt"))

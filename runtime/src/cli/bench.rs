@@ -4,16 +4,25 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use hark::precision::Precision;
 
 use super::load_model;
 
-pub fn bench(path: Option<&Path>, seconds: f64, nodes: Option<usize>) -> Result<()> {
+pub fn bench(
+    path: Option<&Path>,
+    precision: Option<Precision>,
+    seconds: f64,
+    peak: bool,
+    nodes: Option<usize>,
+) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
             "hark: warning: this is a debug build; measure with `cargo run --release -p hark -- bench`"
         );
     }
-    let model = Arc::new(load_model(path)?);
+    let (model, name) = load_model(path, precision)?;
+    let model = Arc::new(model);
+    println!("model                {name}");
     let macs = model.contract.macs_per_second as f64;
     // An int8 model is held against tract's int8 product, an f32 one against its f32 product.
     let int8 = model.int8_matmuls() > 0;
@@ -23,7 +32,9 @@ pub fn bench(path: Option<&Path>, seconds: f64, nodes: Option<usize>) -> Result<
     let mut report = None;
     for _ in 0..3 {
         let r = hark::bench::stream(&model, seconds / 3.0)?;
-        best_gemm = best_gemm.max(hark::bench::gemm(512, 512, 512, int8, 5)?);
+        if peak {
+            best_gemm = best_gemm.max(hark::bench::gemm(512, 512, 512, int8, 5)?);
+        }
         if r.rtf() < best_rtf {
             best_rtf = r.rtf();
             report = Some(r);
@@ -49,14 +60,16 @@ pub fn bench(path: Option<&Path>, seconds: f64, nodes: Option<usize>) -> Result<
         macs / 1e6
     );
     println!("achieved             {:.2} GMAC/s", achieved / 1e9);
-    println!(
-        "{precision:<4} GEMM peak       {:.2} GMAC/s (512x512x512 in tract, one thread)",
-        best_gemm / 1e9
-    );
-    println!(
-        "efficiency           {:.1} % of peak",
-        100.0 * achieved / best_gemm
-    );
+    if peak {
+        println!(
+            "{precision:<4} GEMM peak       {:.2} GMAC/s (512x512x512 in tract, one thread)",
+            best_gemm / 1e9
+        );
+        println!(
+            "efficiency           {:.1} % of peak",
+            100.0 * achieved / best_gemm
+        );
+    }
     if let Some(n) = nodes {
         let chunks = (seconds * model.contract.sample_rate as f64
             / model.contract.chunk_samples as f64)

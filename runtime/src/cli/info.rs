@@ -3,15 +3,13 @@
 use std::path::Path;
 
 use anyhow::Result;
+use hark::precision::Precision;
 
 use super::load_model;
 
-pub fn info(path: Option<&Path>) -> Result<()> {
-    let model = load_model(path)?;
+pub fn info(path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
+    let (model, name) = load_model(path, precision)?;
     let c = &model.contract;
-    let name = path
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "embedded default model".into());
     println!("model            {name} ({} bytes)", model.file_bytes);
     println!(
         "contract         1, {} weights, preset {}",

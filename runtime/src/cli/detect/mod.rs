@@ -11,6 +11,7 @@ use hark::decode::ChannelChoice;
 use hark::energy::EnergyConfig;
 use hark::engine::EngineSpec;
 use hark::inputs::{Shard, discover};
+use hark::precision::Precision;
 use hark::sinks::{Format, Roll};
 
 use super::load_model;
@@ -35,6 +36,9 @@ pub struct DetectArgs {
     /// Model file (default: the embedded default model).
     #[arg(long, short)]
     model: Option<PathBuf>,
+    /// Which embedded default model (default: the faster on this machine's architecture).
+    #[arg(long, value_enum, conflicts_with = "model")]
+    precision: Option<Precision>,
     /// What scores the audio.
     #[arg(long, value_enum, default_value_t)]
     engine: EngineKind,
@@ -77,11 +81,15 @@ pub struct DetectArgs {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let spec = match args.engine {
         EngineKind::Model => {
-            EngineSpec::Model(std::sync::Arc::new(load_model(args.model.as_deref())?))
+            let (model, name) = load_model(args.model.as_deref(), args.precision)?;
+            if !args.quiet {
+                eprintln!("hark: model: {name}");
+            }
+            EngineSpec::Model(std::sync::Arc::new(model))
         }
         EngineKind::Energy => {
-            if args.model.is_some() {
-                bail!("--model and --engine energy do not go together");
+            if args.model.is_some() || args.precision.is_some() {
+                bail!("--model and --precision choose a model; --engine energy runs none");
             }
             EngineSpec::Energy(EnergyConfig::default())
         }
