@@ -25,7 +25,7 @@ count() {
     local choice=("$model")
     [ -f "$model" ] || choice=(--precision "$model")
     qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu "$cpu" -plugin "$work/insn_count.so,out=$work/n" \
-        "$hark" bench "${choice[@]}" --no-peak --seconds "$seconds" > /dev/null 2>&1
+        "$hark" bench "${choice[@]}" --no-peak --no-baseline --seconds "$seconds" > /dev/null 2>&1
     cat "$work/n"
 }
 

@@ -1,6 +1,12 @@
-//! hark-hardware: board profiles (compute, memory, power) and whether a model fits.
+//! hark-hardware: the boards hark runs on, as data, and whether a model fits one.
 //!
-//! The profiles and the fit check arrive with issue 6; the hardware tiers are already named by
-//! `hark-train`'s presets.
-#![cfg_attr(not(test), no_std)]
+//! [`tier`] names the hardware tiers that `hark-train`'s presets are sized for (usable without
+//! `std`, by the firmware); [`board`] holds the board profiles (`hardware/boards/*.toml`, every
+//! figure with its source), and [`fit`] sets a model's cost against a board.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
+
+#[cfg(feature = "std")]
+pub mod board;
+pub mod fit;
+pub mod tier;

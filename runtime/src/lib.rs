@@ -13,6 +13,7 @@ pub mod energy;
 pub mod engine;
 pub mod eval;
 pub mod events;
+pub mod fit;
 pub mod inputs;
 pub mod model;
 pub mod onnx_proto;
@@ -29,3 +30,7 @@ pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");
 /// The default model quantized to int8 (`train/recipes/default-int8.sh`), also embedded:
 /// [`precision`] says which of the two a target runs.
 pub const DEFAULT_INT8_MODEL: &[u8] = include_bytes!("../models/default-int8.onnx");
+
+/// The f32 default model re-exported to run 8 chunks per call (`hark-train archive`): the same
+/// probabilities from larger products, for `hark detect` on files (docs/performance.md).
+pub const DEFAULT_ARCHIVE_MODEL: &[u8] = include_bytes!("../models/default-archive.onnx");

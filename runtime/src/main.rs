@@ -34,22 +34,23 @@ enum Command {
     /// Score predicted events against reference annotations: precision, recall, F1 and timing
     /// errors, per class and overall.
     Eval(cli::eval::EvalArgs),
-    /// Measure streaming speed on one thread (use a release build), against the core's GEMM peak.
-    Bench {
+    /// Measure streaming speed on one thread (use a release build): the models through tract,
+    /// a sliding-window baseline, onnxruntime, and the core's GEMM peak, side by side.
+    Bench(cli::bench::BenchArgs),
+    /// Does a model fit a board? Its parameters, weight bytes, state and activation RAM and MACs
+    /// per audio second against the board's profile, a predicted real-time factor, and a verdict.
+    Fit {
         /// Model file (default: the embedded default model).
         model: Option<PathBuf>,
+        /// Board: a profile name (`--list` shows them) or a profile file of your own (.toml).
+        #[arg(long, required_unless_present = "list")]
+        board: Option<String>,
         /// Which embedded default model (default: the faster on this machine's architecture).
         #[arg(long, value_enum, conflicts_with = "model")]
         precision: Option<Precision>,
-        /// Seconds of audio to stream.
-        #[arg(long, default_value_t = 600.0)]
-        seconds: f64,
-        /// Skip the GEMM peak (e.g. when counting instructions under an emulator).
+        /// List the board profiles.
         #[arg(long)]
-        no_peak: bool,
-        /// Also time each operator of the optimized graph and list the N slowest.
-        #[arg(long, value_name = "N")]
-        nodes: Option<usize>,
+        list: bool,
     },
 }
 
@@ -58,13 +59,17 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info { model, precision } => cli::info::info(model.as_deref(), *precision),
         Command::Detect(args) => cli::detect::detect(args),
-        Command::Bench {
+        Command::Bench(args) => cli::bench::bench(args),
+        Command::Fit {
             model,
+            board: Some(board),
             precision,
-            seconds,
-            no_peak,
-            nodes,
-        } => cli::bench::bench(model.as_deref(), *precision, *seconds, !no_peak, *nodes),
+            list: false,
+        } => cli::fit::fit_model(board, model.as_deref(), *precision),
+        Command::Fit { .. } => {
+            cli::fit::list();
+            Ok(())
+        }
         Command::Eval(args) => cli::eval::eval(args),
     };
     match result {

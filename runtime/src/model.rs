@@ -82,11 +82,44 @@ impl Model {
             .nodes()
             .iter()
             .filter(|n| {
+                // An i32 product from an i8 weight packed for the kernel (PackedI8 on AVX2 and
+                // NEON, I8K4 on AVX-512 VNNI).
                 n.op().name() == "OptMatMul"
                     && n.outputs[0].fact.datum_type == DatumType::I32
-                    && format!("{:?}", n.op()).contains("PackedI8")
+                    && format!("{:?}", n.op()).contains("I8")
             })
             .count()
+    }
+
+    /// Values (tensor elements) of streaming state carried from chunk to chunk.
+    pub fn state_values(&self) -> usize {
+        self.states
+            .iter()
+            .map(|s| s.shape.iter().product::<usize>())
+            .sum()
+    }
+
+    /// The most activation values live at once while a chunk runs, estimated as the largest
+    /// operator's non-constant inputs plus its outputs in tract's optimized plan.
+    pub fn peak_activation_values(&self) -> usize {
+        let model = self.plan.model();
+        let values = |f: &TypedFact| f.shape.as_concrete().map_or(0, |s| s.iter().product());
+        model
+            .nodes()
+            .iter()
+            .filter(|n| n.op().name() != "Const")
+            .map(|n| {
+                let inputs: usize = n
+                    .inputs
+                    .iter()
+                    .filter_map(|&o| model.outlet_fact(o).ok())
+                    .filter(|f| f.konst.is_none())
+                    .map(values)
+                    .sum();
+                inputs + n.outputs.iter().map(|o| values(&o.fact)).sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Loads a model file.

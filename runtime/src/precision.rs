@@ -28,6 +28,15 @@ impl Precision {
         }
     }
 
+    /// The embedded default model of this precision in archive mode (several chunks per call,
+    /// for files), where there is one.
+    pub fn archive_model(self) -> Option<&'static [u8]> {
+        match self {
+            Precision::F32 => Some(crate::DEFAULT_ARCHIVE_MODEL),
+            Precision::Int8 => None,
+        }
+    }
+
     /// `requested`, or the native precision; with a phrase saying why, for messages.
     pub fn choose(requested: Option<Precision>) -> (Precision, String) {
         match requested {
@@ -59,6 +68,11 @@ mod tests {
         for p in [Precision::F32, Precision::Int8] {
             let model = Model::from_bytes(p.default_model()).unwrap();
             assert_eq!(model.contract.quantization, p.to_string());
+            if let Some(archive) = p.archive_model() {
+                let archive = Model::from_bytes(archive).unwrap();
+                assert_eq!(archive.contract.quantization, p.to_string());
+                assert!(archive.contract.frames_per_chunk > model.contract.frames_per_chunk);
+            }
         }
         assert_eq!(Precision::choose(Some(Precision::Int8)).0, Precision::Int8);
         assert_eq!(Precision::choose(None).0, Precision::NATIVE);

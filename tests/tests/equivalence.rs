@@ -6,13 +6,16 @@ use std::sync::Arc;
 use burn::prelude::*;
 use hark::decode::{ChannelChoice, read_all};
 use hark::model::Model;
+use hark::onnx_proto::ModelProto;
 use hark::resample::resample_all;
 use hark::session::Session;
 use hark_tests::{bundled_finch, onnxruntime_agrees};
+use hark_train::export::archive::archive_variant;
 use hark_train::export::run::{EventDefaults, contract_for, student_onnx};
 use hark_train::inference::predict;
 use hark_train::student::model::Student;
 use hark_train::student::presets::{DEFAULT_PRESET, preset};
+use prost::Message;
 
 /// At least 60 s of real finch song at 16 kHz, from the bundled recordings.
 fn real_audio() -> Vec<f32> {
@@ -106,4 +109,46 @@ fn onnx_checker_and_onnxruntime_agree_with_tract() {
     let audio: Vec<f32> = real_audio()[..20 * 16_000].to_vec();
     let tract = stream(Arc::new(Model::from_bytes(&bytes).unwrap()), &audio);
     onnxruntime_agrees(&bytes, &audio, &tract, 1e-5);
+}
+
+#[test]
+fn archive_mode_gives_the_streamed_probabilities() {
+    let bytes = exported(&student(5));
+    let archive = archive_variant(&ModelProto::decode(bytes.as_slice()).unwrap(), 4).unwrap();
+    let archive = archive.encode_to_vec();
+    let (streamed, archived) = (
+        Arc::new(Model::from_bytes(&bytes).unwrap()),
+        Arc::new(Model::from_bytes(&archive).unwrap()),
+    );
+    let c = &archived.contract;
+    assert_eq!(c.chunk_samples, 4 * streamed.contract.chunk_samples);
+    assert_eq!(c.frames_per_chunk, 4 * streamed.contract.frames_per_chunk);
+    assert_eq!(c.provenance["chunks_per_call"], "4");
+
+    // 20.1 s: the last call is partly padding, whose frames are dropped.
+    let audio: Vec<f32> = real_audio()[..20 * 16_000 + 1_600].to_vec();
+    let (a, b) = (stream(streamed, &audio), stream(archived, &audio));
+    assert_eq!(a.len(), b.len());
+    let max_delta = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("{} frames, max |delta prob| {max_delta:.2e}", a.len());
+    assert!(max_delta <= 1e-5, "max |delta prob| {max_delta}");
+    onnxruntime_agrees(&archive, &audio, &b, 1e-5);
+
+    let again = archive_variant(&ModelProto::decode(archive.as_slice()).unwrap(), 2);
+    let why = format!("{:#}", again.unwrap_err());
+    assert!(why.contains("already runs several chunks"), "{why}");
+}
+
+#[test]
+fn committed_archive_default_is_the_default_re_chunked() {
+    let default = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
+    let archive = archive_variant(&default, 8).unwrap().encode_to_vec();
+    assert!(
+        archive == hark::DEFAULT_ARCHIVE_MODEL,
+        "runtime/models/default-archive.onnx is stale: rerun train/recipes/default-archive.sh"
+    );
 }

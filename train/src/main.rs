@@ -5,8 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use hark::onnx_proto::ModelProto;
 use hark_train::distill::DistillConfig;
 use hark_train::distill::tracks::TrackSource;
+use hark_train::export::archive::archive_variant;
 use hark_train::export::run::export_run;
 use hark_train::perturb::{PerturbConfig, write_perturbed};
 use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
@@ -15,6 +17,7 @@ use hark_train::teacher::label::{LabelRules, label};
 use hark_train::teacher::presets::{DEFAULT_WINDOW_S, TEACHER_PRESETS, teacher_preset};
 use hark_train::teacher::pretrain::{PretrainConfig, pretrain};
 use hark_train::training::{TrainConfig, train};
+use prost::Message;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +52,19 @@ enum Command {
         /// Export a fine-tuned teacher (one window in; frame logits and features out).
         #[arg(long)]
         teacher: bool,
+    },
+    /// Re-export a streaming student to run K chunks per call: archive mode, for files (the same
+    /// probabilities from larger products, at K times the latency).
+    Archive {
+        /// The f32 streaming student (contract 1, from `hark-train export`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Chunks per call.
+        #[arg(long, default_value_t = 8)]
+        chunks: usize,
+        /// The model file to write.
+        #[arg(long, short)]
+        out: PathBuf,
     },
     /// Quantize an f32 student to int8 (static: activation ranges calibrated on audio; weight
     /// matmuls run as i8 x i8 -> i32 in tract; LayerNorm, GELU and Softmax stay f32).
@@ -476,6 +492,17 @@ fn run(cli: Cli) -> Result<()> {
                 failed.len(),
                 failed.join(", ")
             );
+        }
+        Command::Archive { model, chunks, out } => {
+            let bytes = std::fs::read(&model)
+                .with_context(|| format!("cannot read {}", model.display()))?;
+            let proto = ModelProto::decode(bytes.as_slice())
+                .with_context(|| format!("{} is not an ONNX model", model.display()))?;
+            let archive =
+                archive_variant(&proto, chunks).with_context(|| format!("{}", model.display()))?;
+            hark::sinks::write_atomic(&out, &archive.encode_to_vec())
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} ({chunks} chunks per call)", out.display());
         }
         Command::Quantize(a) => hark_train::quantize::command::run(a)?,
         Command::Presets => {

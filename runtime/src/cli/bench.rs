@@ -1,94 +1,294 @@
-//! `hark bench`: streaming speed on one thread, against the core's GEMM peak.
+//! `hark bench`: streaming speed on one thread, side by side: each model through tract with its
+//! cache, the sliding-window baseline without one, onnxruntime on the same file, and the core's
+//! GEMM peak. Runs alternate, three rounds, best of each, so all see the same machine state.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use hark::bench::{self, StreamReport};
+use hark::model::Model;
 use hark::precision::Precision;
 
-use super::load_model;
-
-pub fn bench(
-    path: Option<&Path>,
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Model files (default: the embedded default models: f32, int8, and f32 in archive mode).
+    models: Vec<PathBuf>,
+    /// Only this embedded default model.
+    #[arg(long, value_enum, conflicts_with = "models")]
     precision: Option<Precision>,
+    /// Seconds of audio to stream through each model (over three rounds).
+    #[arg(long, default_value_t = 600.0)]
     seconds: f64,
-    peak: bool,
+    /// Skip the GEMM peak (e.g. when counting instructions under an emulator).
+    #[arg(long)]
+    no_peak: bool,
+    /// Skip the sliding-window baseline.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Also stream each model through onnxruntime (needs a build with `--features onnxruntime`;
+    /// the library comes from ORT_DYLIB_PATH or the onnxruntime wheel in .venv).
+    #[arg(long)]
+    onnxruntime: bool,
+    /// Also time each operator of the optimized graph and list the N slowest.
+    #[arg(long, value_name = "N")]
     nodes: Option<usize>,
-) -> Result<()> {
+}
+
+/// One line of the table: what runs, and its best round.
+struct Row {
+    model: usize,
+    runner: Runner,
+    best: Option<StreamReport>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Runner {
+    Streaming,
+    SlidingWindow,
+    Onnxruntime,
+}
+
+struct Loaded {
+    name: String,
+    #[cfg_attr(not(feature = "onnxruntime"), allow(dead_code))]
+    bytes: Vec<u8>,
+    model: Arc<Model>,
+}
+
+fn load(args: &BenchArgs) -> Result<Vec<Loaded>> {
+    let loaded = |name: String, bytes: Vec<u8>| -> Result<Loaded> {
+        let model = Model::from_bytes(&bytes).with_context(|| name.clone())?;
+        Ok(Loaded {
+            name,
+            bytes,
+            model: Arc::new(model),
+        })
+    };
+    if !args.models.is_empty() {
+        return args
+            .models
+            .iter()
+            .map(|path| {
+                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+                loaded(path.display().to_string(), bytes)
+            })
+            .collect();
+    }
+    let embedded = |p: Precision, archive: bool| {
+        let (bytes, mode) = match p.archive_model().filter(|_| archive) {
+            Some(bytes) => (bytes, ", archive mode"),
+            None => (p.default_model(), ""),
+        };
+        loaded(format!("embedded default model, {p}{mode}"), bytes.to_vec())
+    };
+    match args.precision {
+        Some(p) => Ok(vec![embedded(p, false)?]),
+        None => Ok(vec![
+            embedded(Precision::F32, false)?,
+            embedded(Precision::Int8, false)?,
+            embedded(Precision::F32, true)?,
+        ]),
+    }
+}
+
+fn run(row: &Row, model: &Loaded, seconds: f64) -> Result<StreamReport> {
+    match row.runner {
+        Runner::Streaming => bench::stream(&model.model, seconds),
+        Runner::SlidingWindow => bench::sliding_window(&model.model, seconds),
+        Runner::Onnxruntime => onnxruntime(model, seconds),
+    }
+}
+
+#[cfg(feature = "onnxruntime")]
+fn onnxruntime(model: &Loaded, seconds: f64) -> Result<StreamReport> {
+    bench::onnxruntime::stream(&model.bytes, &model.model, seconds)
+}
+
+#[cfg(not(feature = "onnxruntime"))]
+fn onnxruntime(_: &Loaded, _: f64) -> Result<StreamReport> {
+    bail!(NO_ONNXRUNTIME)
+}
+
+const NO_ONNXRUNTIME: &str =
+    "this hark was built without onnxruntime: cargo build --release -p hark --features onnxruntime";
+
+pub fn bench(args: &BenchArgs) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
             "hark: warning: this is a debug build; measure with `cargo run --release -p hark -- bench`"
         );
     }
-    let (model, name) = load_model(path, precision)?;
-    let model = Arc::new(model);
-    println!("model                {name}");
-    let macs = model.contract.macs_per_second as f64;
+    if args.onnxruntime && !cfg!(feature = "onnxruntime") {
+        bail!(NO_ONNXRUNTIME);
+    }
+    let models = load(args)?;
+    let mut rows = Vec::new();
+    for m in 0..models.len() {
+        rows.push(Row {
+            model: m,
+            runner: Runner::Streaming,
+            best: None,
+        });
+        if m == 0 && !args.no_baseline {
+            rows.push(Row {
+                model: m,
+                runner: Runner::SlidingWindow,
+                best: None,
+            });
+        }
+        if args.onnxruntime {
+            rows.push(Row {
+                model: m,
+                runner: Runner::Onnxruntime,
+                best: None,
+            });
+        }
+    }
     // An int8 model is held against tract's int8 product, an f32 one against its f32 product.
-    let int8 = model.int8_matmuls() > 0;
-    let precision = if int8 { "int8" } else { "f32" };
-    // Alternate model and GEMM runs so both see the same machine state.
-    let (mut best_rtf, mut best_gemm) = (f64::INFINITY, 0.0f64);
-    let mut report = None;
+    let int8 = |m: &Loaded| m.model.int8_matmuls() > 0;
+    let mut peaks: Vec<(bool, f64)> = [false, true]
+        .into_iter()
+        .filter(|&kind| !args.no_peak && models.iter().any(|m| int8(m) == kind))
+        .map(|kind| (kind, 0.0))
+        .collect();
+
+    let round_s = args.seconds / 3.0;
+    let mut rss_tract = None;
     for _ in 0..3 {
-        let r = hark::bench::stream(&model, seconds / 3.0)?;
-        if peak {
-            best_gemm = best_gemm.max(hark::bench::gemm(512, 512, 512, int8, 5)?);
+        for row in rows.iter_mut() {
+            let model = &models[row.model];
+            let window = bench::attention_window_chunks(&model.model) as f64;
+            // The baseline runs its window once per chunk: as much wall time on less audio.
+            let seconds = match row.runner {
+                Runner::SlidingWindow => round_s / window,
+                _ => round_s,
+            };
+            let r = run(row, model, seconds).with_context(|| model.name.clone())?;
+            if row.best.as_ref().is_none_or(|b| r.rtf() < b.rtf()) {
+                row.best = Some(r);
+            }
+            if row.runner != Runner::Onnxruntime {
+                rss_tract = bench::peak_rss_bytes();
+            }
         }
-        if r.rtf() < best_rtf {
-            best_rtf = r.rtf();
-            report = Some(r);
+        for (kind, best) in peaks.iter_mut() {
+            *best = best.max(bench::gemm(512, 512, 512, *kind, 5)?);
         }
     }
-    let r = report.context("no runs")?;
-    let achieved = macs / r.rtf();
-    println!(
-        "audio streamed       {:.0} s in {:.2} s (best of 3 runs)",
-        r.audio_s, r.wall_s
-    );
-    println!(
-        "real-time factor     {:.5} ({:.0}x real time)",
-        r.rtf(),
-        1.0 / r.rtf()
-    );
-    println!(
-        "chunk latency        p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        r.chunk_ms.0, r.chunk_ms.1, r.chunk_ms.2
-    );
-    println!(
-        "model cost           {:.1} MMAC per audio second",
-        macs / 1e6
-    );
-    println!("achieved             {:.2} GMAC/s", achieved / 1e9);
-    if peak {
+
+    for (i, m) in models.iter().enumerate() {
+        let c = &m.model.contract;
         println!(
-            "{precision:<4} GEMM peak       {:.2} GMAC/s (512x512x512 in tract, one thread)",
-            best_gemm / 1e9
-        );
-        println!(
-            "efficiency           {:.1} % of peak",
-            100.0 * achieved / best_gemm
+            "model {}   {} ({}, {:.1} MMAC per audio second, {:.0} ms per call)",
+            i + 1,
+            m.name,
+            if int8(m) { "int8" } else { "f32" },
+            c.macs_per_second as f64 / 1e6,
+            c.chunk_seconds() * 1e3
         );
     }
-    if let Some(n) = nodes {
-        let chunks = (seconds * model.contract.sample_rate as f64
-            / model.contract.chunk_samples as f64)
-            .ceil() as usize;
-        let profile = hark::bench::node_profile(&model, chunks.max(1))?;
-        let total: f64 = profile.iter().map(|p| p.micros_per_chunk).sum();
+    println!(
+        "\n{:<34} {:>11} {:>8}  {:>24}  {:>7} {:>8}",
+        "run (best of 3)", "x real time", "RTF", "chunk ms p50 / p99 / max", "GMAC/s", "of peak"
+    );
+    for row in &rows {
+        let (m, r) = (&models[row.model], row.best.as_ref().context("no runs")?);
+        let what = match row.runner {
+            Runner::Streaming => "tract, streaming".to_string(),
+            Runner::SlidingWindow => format!(
+                "tract, sliding window of {} chunks",
+                bench::attention_window_chunks(&m.model)
+            ),
+            Runner::Onnxruntime => "onnxruntime, streaming".to_string(),
+        };
+        let achieved = m.model.contract.macs_per_second as f64 / r.rtf();
+        let share = peaks
+            .iter()
+            .find(|p| p.0 == int8(m))
+            .map(|p| format!("{:.1} %", 100.0 * achieved / p.1))
+            .unwrap_or_default();
         println!(
-            "\noperators            {} nodes, {total:.0} us per chunk (timed one by one); slowest {n}:",
-            profile.len()
+            "{:<34} {:>10.0}x {:>8.5}  {:>24}  {:>7.2} {:>8}",
+            format!("{} {what}", row.model + 1),
+            1.0 / r.rtf(),
+            r.rtf(),
+            format!(
+                "{:.3} / {:.3} / {:.3}",
+                r.chunk_ms.0, r.chunk_ms.1, r.chunk_ms.2
+            ),
+            achieved / 1e9,
+            share
         );
-        for p in profile.iter().take(n) {
+    }
+    println!();
+    for (kind, best) in &peaks {
+        let kind = if *kind { "int8" } else { "f32" };
+        println!(
+            "{kind:<4} GEMM peak       {:.2} GMAC/s (512x512x512 in tract, one thread)",
+            best / 1e9
+        );
+    }
+    let rtf = |model: usize, runner: Runner| {
+        rows.iter()
+            .find(|r| r.model == model && r.runner == runner)
+            .and_then(|r| r.best.as_ref())
+            .map(StreamReport::rtf)
+    };
+    if let (Some(s), Some(w)) = (rtf(0, Runner::Streaming), rtf(0, Runner::SlidingWindow)) {
+        println!(
+            "streaming            {:.1}x faster than the sliding window",
+            w / s
+        );
+    }
+    for (i, _) in models.iter().enumerate() {
+        if let (Some(t), Some(o)) = (rtf(i, Runner::Streaming), rtf(i, Runner::Onnxruntime)) {
             println!(
-                "{:>9.1} us {:>5.1} %  {:<22} {}",
-                p.micros_per_chunk,
-                100.0 * p.micros_per_chunk / total,
-                p.op,
-                p.name
+                "tract / onnxruntime  {:.2}x the time, model {}",
+                t / o,
+                i + 1
             );
         }
+    }
+    if let Some(rss) = rss_tract {
+        println!(
+            "peak RSS             {:.1} MB (this process, tract runs{})",
+            rss as f64 / 1e6,
+            if args.onnxruntime {
+                ", before onnxruntime loads"
+            } else {
+                ""
+            }
+        );
+    }
+
+    if let Some(n) = args.nodes {
+        for (i, m) in models.iter().enumerate() {
+            nodes(i, m, args.seconds, n)?;
+        }
+    }
+    Ok(())
+}
+
+fn nodes(i: usize, m: &Loaded, seconds: f64, n: usize) -> Result<()> {
+    let c = &m.model.contract;
+    let chunks = (seconds * c.sample_rate as f64 / c.chunk_samples as f64).ceil() as usize;
+    let profile = bench::node_profile(&m.model, chunks.max(1))?;
+    let total: f64 = profile.iter().map(|p| p.micros_per_chunk).sum();
+    println!(
+        "\nmodel {} operators   {} nodes, {total:.0} us per chunk (timed one by one); slowest {n}:",
+        i + 1,
+        profile.len()
+    );
+    for p in profile.iter().take(n) {
+        println!(
+            "{:>9.1} us {:>5.1} %  {:<22} {}",
+            p.micros_per_chunk,
+            100.0 * p.micros_per_chunk / total,
+            p.op,
+            p.name
+        );
     }
     Ok(())
 }

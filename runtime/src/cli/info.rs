@@ -8,7 +8,7 @@ use hark::precision::Precision;
 use super::load_model;
 
 pub fn info(path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
-    let (model, name) = load_model(path, precision)?;
+    let (model, name) = load_model(path, precision, false)?;
     let c = &model.contract;
     println!("model            {name} ({} bytes)", model.file_bytes);
     println!(

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod detect;
 pub mod eval;
+pub mod fit;
 pub mod info;
 
 use std::path::Path;
@@ -12,8 +13,12 @@ use hark::model::Model;
 use hark::precision::Precision;
 
 /// The model at `path`, or the embedded default model of `precision` (default: the faster on
-/// this target); with its name for messages.
-pub fn load_model(path: Option<&Path>, precision: Option<Precision>) -> Result<(Model, String)> {
+/// this target), in archive mode for `files` where there is one; with its name for messages.
+pub fn load_model(
+    path: Option<&Path>,
+    precision: Option<Precision>,
+    files: bool,
+) -> Result<(Model, String)> {
     match path {
         Some(p) => Ok((
             Model::load(p).with_context(|| format!("{}", p.display()))?,
@@ -21,8 +26,17 @@ pub fn load_model(path: Option<&Path>, precision: Option<Precision>) -> Result<(
         )),
         None => {
             let (precision, why) = Precision::choose(precision);
-            let name = format!("embedded default model, {precision} ({why})");
-            let model = Model::from_bytes(precision.default_model()).context(name.clone())?;
+            let (bytes, name) = match precision.archive_model().filter(|_| files) {
+                Some(archive) => (
+                    archive,
+                    format!("embedded default model, {precision} ({why}), archive mode"),
+                ),
+                None => (
+                    precision.default_model(),
+                    format!("embedded default model, {precision} ({why})"),
+                ),
+            };
+            let model = Model::from_bytes(bytes).context(name.clone())?;
             Ok((model, name))
         }
     }

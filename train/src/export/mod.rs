@@ -1,6 +1,7 @@
 //! Writing ONNX models with hark's own exporter: streaming students (contract 1) and teachers
 //! (contract 2).
 
+pub mod archive;
 pub mod graph;
 pub mod run;
 pub mod student;

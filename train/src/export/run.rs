@@ -65,7 +65,7 @@ pub fn contract_for(
 
 /// The ONNX bytes of a student with its contract.
 pub fn student_onnx(model: &Student, contract: &Contract) -> Vec<u8> {
-    student_model(model.config(), &model.weights(), contract).encode_to_vec()
+    student_model(model.config(), &model.weights(), contract, 1).encode_to_vec()
 }
 
 /// The git revision of the working tree, if any.

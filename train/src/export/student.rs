@@ -45,19 +45,28 @@ pub fn state_specs(c: &StudentConfig) -> Vec<StateSpec> {
     specs
 }
 
-/// The ALiBi bias between the chunk's queries and the cache-plus-chunk keys, `[heads, chunk, keys]`:
-/// `-slope * |query position - key position|`.
-pub fn streaming_alibi(c: &StudentConfig) -> Vec<f32> {
-    let (q_len, k_len, past) = (
-        c.chunk_frames,
-        c.cache_frames() + c.chunk_frames,
-        c.cache_frames(),
-    );
+/// A bias that keeps a query from a key: softmax gives it weight exactly zero.
+const MASKED: f32 = -1e9;
+
+/// The attention bias between one call's queries (`chunks` chunks of frames) and the
+/// cache-plus-call keys, `[heads, queries, keys]`: ALiBi's `-slope * |query position - key
+/// position|`, and [`MASKED`] where a query's chunk may not look (a later chunk of the same call,
+/// or a frame more than `past_chunks` chunks back), so that each chunk attends to exactly what it
+/// attends to when streamed alone. One chunk per call masks nothing.
+pub fn attention_bias(c: &StudentConfig, chunks: usize) -> Vec<f32> {
+    let (frames, past) = (c.chunk_frames, c.cache_frames());
+    let (q_len, k_len) = (chunks * frames, past + chunks * frames);
     let mut bias = Vec::with_capacity(c.heads * q_len * k_len);
     for slope in c.alibi_slopes() {
         for q in 0..q_len {
+            // The keys of q's chunk: its `past` frames before it, then the chunk itself.
+            let first = q / frames * frames;
+            let seen = first..first + past + frames;
             for k in 0..k_len {
-                bias.push(-slope * (past + q).abs_diff(k) as f32);
+                bias.push(match seen.contains(&k) {
+                    true => -slope * (past + q).abs_diff(k) as f32,
+                    false => MASKED,
+                });
             }
         }
     }
@@ -77,11 +86,17 @@ fn conv_as_dense(w: &[f32], outputs: usize, inputs: usize, kernel: usize) -> Vec
     }
     dense
 }
-/// Builds the contract-1 model.
-pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract) -> ModelProto {
+/// Builds the contract-1 model, running `chunks` chunks per call (1 for streaming; more for
+/// archive mode, see [`super::archive`]); `contract` must say so.
+pub fn student_model(
+    c: &StudentConfig,
+    w: &StudentWeights,
+    contract: &Contract,
+    chunks: usize,
+) -> ModelProto {
     let mut g = GraphBuilder::default();
     let specs = state_specs(c);
-    let audio = g.input("audio", &[1, c.chunk_samples()]);
+    let audio = g.input("audio", &[1, chunks * c.chunk_samples()]);
     let states: Vec<(String, String)> = specs
         .iter()
         .map(|s| {
@@ -89,10 +104,14 @@ pub fn student_model(c: &StudentConfig, w: &StudentWeights, contract: &Contract)
             (s.name.clone(), input)
         })
         .collect();
-    let (x, next_states) = encoder(&mut g, c, w, &audio, Some(&states));
+    let (x, next_states) = encoder(&mut g, c, w, &audio, Some(&states), chunks);
     let logits = g.dense(&x, &w.head.w, &w.head.b, c.d_model, c.classes.len());
     let probs = g.node("Sigmoid", &[&logits], vec![]);
-    g.output(&probs, "probs", &[1, c.chunk_frames, c.classes.len()]);
+    g.output(
+        &probs,
+        "probs",
+        &[1, chunks * c.chunk_frames, c.classes.len()],
+    );
     for spec in &specs {
         let value = &next_states
             .iter()
@@ -127,18 +146,19 @@ pub fn model_proto(graph: GraphProto, doc: &str, metadata: Vec<(String, String)>
     }
 }
 
-/// The network from `audio` (one chunk) to the final-normed frame features `[1, frames, d]`.
-/// With `states` (name, input value) it streams: conv tails and the key/value cache come from
-/// the state inputs, and their next values are returned. Without, it runs one window on its
-/// own: it starts from silence and its frames attend to each other only (a teacher).
+/// The network from `audio` (`chunks` chunks) to the final-normed frame features
+/// `[1, frames, d]`. With `states` (name, input value) it streams: conv tails and the key/value
+/// cache come from the state inputs, and their next values are returned. Without, it runs one
+/// window on its own: it starts from silence and its frames attend to each other only (a teacher).
 pub fn encoder(
     g: &mut GraphBuilder,
     c: &StudentConfig,
     w: &StudentWeights,
     audio: &str,
     states: Option<&[(String, String)]>,
+    chunks: usize,
 ) -> (String, Vec<(String, String)>) {
-    let (t, d, h, dh) = (c.chunk_frames, c.d_model, c.heads, c.head_dim());
+    let (t, d, h, dh) = (chunks * c.chunk_frames, c.d_model, c.heads, c.head_dim());
     let keys = c.cache_frames() + t;
     let state = |name: &str| {
         states.map(|s| {
@@ -152,8 +172,8 @@ pub fn encoder(
 
     // Front end, time-major [1, time, channels] like the transformer after it, so the layer norms
     // run over contiguous rows. Each conv layer prepends its saved tail, so it is causal.
-    let mut x = g.reshape(audio, &[1, c.chunk_samples() as i64, 1]);
-    let mut len = c.chunk_samples();
+    let mut len = chunks * c.chunk_samples();
+    let mut x = g.reshape(audio, &[1, len as i64, 1]);
     for (i, (spec, cw)) in c.conv.iter().zip(&w.conv).enumerate() {
         let cin = c.conv_in(i);
         if spec.tail() > 0 {
@@ -192,7 +212,7 @@ pub fn encoder(
         len = frames;
     }
 
-    let alibi = g.constant("alibi", &[1, h, t, keys], &streaming_alibi(c));
+    let alibi = g.constant("alibi", &[1, h, t, keys], &attention_bias(c, chunks));
     let attn_bias = match state("valid") {
         // Which cached keys hold real frames: zeros at the start of a stream.
         Some(past_valid) => {

@@ -5,8 +5,13 @@ use super::config::{ConvSpec, StudentConfig};
 /// The preset used when none is named: the small field-recorder tier.
 pub const DEFAULT_PRESET: &str = "recorder";
 
-/// Every preset name with the hardware it is sized for.
+/// Every preset name with the hardware it is sized for. Each is named after its hardware tier
+/// (`hark_hardware::tier`) and kept within that tier's budget (tests/tests/presets.rs).
 pub const PRESETS: &[(&str, &str)] = &[
+    (
+        "mcu",
+        "tiny: Cortex-M recorders (AudioMoth, STM32H7), <= 10 MMAC per audio second, <= 64 KB int8 weights, <= 48 KB RAM",
+    ),
     (
         "recorder",
         "small: Raspberry Pi Zero 2 W / Pi 4 field recorders, <= 50 MMAC per audio second",
@@ -27,6 +32,19 @@ pub(crate) const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvS
 /// The architecture of a named preset, for the given class names.
 pub fn preset(name: &str, classes: Vec<String>) -> anyhow::Result<StudentConfig> {
     let (front, d_model, heads, layers, ffn) = match name {
+        // Most of an MCU's budget goes to attention: narrow layers, two heads.
+        "mcu" => (
+            vec![
+                conv(20, 10, 16),
+                conv(8, 4, 32),
+                conv(4, 2, 32),
+                conv(4, 2, 40),
+            ],
+            40,
+            2,
+            2,
+            96,
+        ),
         "recorder" => (
             vec![
                 conv(20, 10, 32),

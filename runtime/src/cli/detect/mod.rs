@@ -81,7 +81,7 @@ pub struct DetectArgs {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let spec = match args.engine {
         EngineKind::Model => {
-            let (model, name) = load_model(args.model.as_deref(), args.precision)?;
+            let (model, name) = load_model(args.model.as_deref(), args.precision, true)?;
             if !args.quiet {
                 eprintln!("hark: model: {name}");
             }

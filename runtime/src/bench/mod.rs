@@ -14,6 +14,9 @@ use crate::onnx_proto::{
 };
 use crate::session::Session;
 
+#[cfg(feature = "onnxruntime")]
+pub mod onnxruntime;
+
 /// What one streaming run measured.
 #[derive(Debug, Clone)]
 pub struct StreamReport {
@@ -59,32 +62,84 @@ impl TestSignal {
     }
 }
 
-/// Streams `seconds` of test audio through `model`, one chunk per call.
-pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
-    let c = &model.contract;
-    let chunks = (seconds * c.sample_rate as f64 / c.chunk_samples as f64).ceil() as usize;
-    let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+/// Feeds `seconds` of test audio, one chunk of `chunk_samples` at a time, to `step`, timing
+/// each call.
+pub fn timed_chunks(
+    chunk_samples: usize,
+    sample_rate: u32,
+    seconds: f64,
+    mut step: impl FnMut(&[f32]) -> Result<()>,
+) -> Result<StreamReport> {
+    let chunks = (seconds * sample_rate as f64 / chunk_samples as f64).ceil() as usize;
     let mut signal = TestSignal::new();
-    let mut probs = Vec::new();
     let mut times = Vec::with_capacity(chunks);
-    let mut chunk = vec![0.0f32; c.chunk_samples];
-    for _ in 0..chunks {
+    let mut chunk = vec![0.0f32; chunk_samples];
+    for _ in 0..chunks.max(1) {
         signal.fill(&mut chunk);
         let start = Instant::now();
-        probs.clear();
-        session
-            .push(&chunk, &mut probs)
-            .map_err(|e| anyhow!("{e:#}"))?;
+        step(&chunk)?;
         times.push(start.elapsed().as_secs_f64());
     }
     let wall_s = times.iter().sum();
     times.sort_by(f64::total_cmp);
     let pct = |p: f64| 1e3 * times[((times.len() - 1) as f64 * p).round() as usize];
     Ok(StreamReport {
-        audio_s: (chunks * c.chunk_samples) as f64 / c.sample_rate as f64,
+        audio_s: (times.len() * chunk_samples) as f64 / sample_rate as f64,
         wall_s,
         chunk_ms: (pct(0.5), pct(0.99), pct(1.0)),
     })
+}
+
+/// Streams `seconds` of test audio through `model`, one chunk per call, carrying the state.
+pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
+    let c = &model.contract;
+    let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+    let mut probs = Vec::new();
+    timed_chunks(c.chunk_samples, c.sample_rate, seconds, |chunk| {
+        probs.clear();
+        session
+            .push(chunk, &mut probs)
+            .map_err(|e| anyhow!("{e:#}"))
+    })
+}
+
+/// Chunks of audio a model's attention sees at once: the chunk and the cached frames before it.
+pub fn attention_window_chunks(model: &Model) -> usize {
+    let cached = model.states.iter().find(|s| s.name == "valid");
+    let cached = cached.and_then(|s| s.shape.last()).copied().unwrap_or(0);
+    cached.div_ceil(model.contract.frames_per_chunk) + 1
+}
+
+/// The baseline a runtime without a cache gives: for every new chunk, the whole attention window
+/// (the last [`attention_window_chunks`] chunks) runs again from a fresh state.
+pub fn sliding_window(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
+    let c = &model.contract;
+    let window = attention_window_chunks(model);
+    let mut recent: std::collections::VecDeque<Vec<f32>> = Default::default();
+    let mut probs = Vec::new();
+    timed_chunks(c.chunk_samples, c.sample_rate, seconds, |chunk| {
+        if recent.len() == window {
+            recent.pop_front();
+        }
+        recent.push_back(chunk.to_vec());
+        let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+        for past in &recent {
+            probs.clear();
+            session
+                .push(past, &mut probs)
+                .map_err(|e| anyhow!("{e:#}"))?;
+        }
+        Ok(())
+    })
+}
+
+/// The most memory this process has held (resident set high-water mark), in bytes, where the
+/// system reports it (Linux).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Time spent in one operator of the optimized graph, per chunk.
