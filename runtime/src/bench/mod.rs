@@ -1,5 +1,6 @@
-//! `hark bench`: how fast a model streams on one thread, and how that compares with the core's
-//! matrix-multiply peak (f32, or int8 for an int8 model) measured the same way, through tract.
+//! `hark bench`: how fast a model streams on one thread (with its cache, or re-running its
+//! attention window per chunk as a runtime without one would; through tract, or onnxruntime with
+//! the `onnxruntime` feature), and the core's matrix-multiply peak measured the same way.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,13 +1,13 @@
-//! Archive mode: a streaming student re-exported to run K chunks per call. Each chunk attends to
-//! exactly what it attends to when streamed (the chunked mask of [`attention_bias`]), so the
-//! probabilities are the same, but every product is K times taller: more throughput on files,
-//! at K times the latency, so not for live audio.
+//! Archive mode: a streaming student re-exported to run K chunks per call. Each chunk of a call
+//! attends to its own window of keys (its cached past and itself), gathered from the call's
+//! keys, so the probabilities are the streamed ones; the projections, feed-forward blocks and
+//! conv layers run on K-times taller matrices, and each operator's fixed cost is paid once per
+//! K chunks. At K times the latency: for files, not live audio.
 //!
 //! Works from the exported file itself, so any contract-1 student written by this exporter can
-//! be re-chunked without its training run: the graph is rebuilt for K chunks from placeholder
-//! weights, and every constant that does not depend on K (all the weights) is taken from the file.
-//!
-//! [`attention_bias`]: super::student::attention_bias
+//! be re-chunked without its training run: both graphs are built from placeholder weights whose
+//! every value is distinct, so each constant made from a weight is recognised by its bytes and
+//! replaced by the file's trained values.
 
 use std::collections::HashMap;
 
@@ -19,11 +19,14 @@ use hark::onnx_proto::{ModelProto, TensorProto};
 use super::student::student_model;
 use crate::student::config::StudentConfig;
 use crate::student::presets::preset;
+use crate::student::weights::StudentWeights;
+
+/// The provenance key naming the chunks per call of an archive-mode model.
+pub const CHUNKS_PER_CALL: &str = "chunks_per_call";
 
 /// The student `model` (f32, one chunk per call) re-exported to run `chunks` chunks per call.
 pub fn archive_variant(model: &ModelProto, chunks: usize) -> Result<ModelProto> {
     ensure!(chunks >= 1, "chunks per call must be at least 1");
-    let graph = model.graph.as_ref().context("the file holds no graph")?;
     let contract = Contract::from_metadata(
         model
             .metadata_props
@@ -39,26 +42,6 @@ pub fn archive_variant(model: &ModelProto, chunks: usize) -> Result<ModelProto> 
         bail!("the model already runs several chunks per call: re-chunk its streaming source");
     }
     let config = config_of(model, &contract)?;
-    let placeholder = config.init(&Device::flex()).weights();
-
-    // The file must be exactly what this exporter writes for the architecture, weights aside.
-    let one = student_model(&config, &placeholder, &contract, 1);
-    let layout = |m: &ModelProto| {
-        let g = m.graph.as_ref().expect("built with a graph");
-        let nodes: Vec<_> = g.node.iter().map(|n| (&n.op_type, &n.input)).collect();
-        let constants: Vec<_> = g
-            .initializer
-            .iter()
-            .map(|t| (&t.name, &t.dims, t.data_type))
-            .collect();
-        format!("{nodes:?}{constants:?}")
-    };
-    ensure!(
-        layout(&one) == layout(model),
-        "the graph is not what hark-train's exporter writes for preset `{}`: re-export it from its run",
-        config.preset
-    );
-
     let mut archive_contract = contract.clone();
     archive_contract.chunk_samples *= chunks;
     archive_contract.frames_per_chunk *= chunks;
@@ -66,47 +49,96 @@ pub fn archive_variant(model: &ModelProto, chunks: usize) -> Result<ModelProto> 
     archive_contract
         .provenance
         .insert(CHUNKS_PER_CALL.into(), chunks.to_string());
-    let mut archive = student_model(&config, &placeholder, &archive_contract, chunks);
-    // The same operators in the same order, so the constants' generated names correspond.
-    let ops = |m: &ModelProto| -> Vec<String> {
-        m.graph
-            .iter()
-            .flat_map(|g| &g.node)
-            .map(|n| n.op_type.clone())
-            .collect()
-    };
+
+    // Built twice from different placeholders: a constant that still differs between the two is
+    // made from a weight in a way the one-chunk graph does not show, and cannot be transplanted.
+    let [a, b] = [1u32, 2].map(|seed| {
+        let placeholder = placeholder(&config, seed);
+        let one = student_model(&config, &placeholder, &contract, 1);
+        let many = student_model(&config, &placeholder, &archive_contract, chunks);
+        (one, many)
+    });
     ensure!(
-        ops(&one) == ops(&archive),
-        "preset `{}` builds a different graph for {chunks} chunks per call; try another count",
+        layout(&a.0) == layout(model),
+        "the graph is not what hark-train's exporter writes for preset `{}`: re-export it from its run",
         config.preset
     );
+    let (archive, check) = (transplant(model, &a.0, a.1), transplant(model, &b.0, b.1));
+    ensure!(
+        archive == check,
+        "preset `{}` derives a constant from its weights differently for {chunks} chunks per call",
+        config.preset
+    );
+    Ok(archive)
+}
 
-    // A constant the same in the one- and the K-chunk graph (each weight, built from the same
-    // placeholder) comes from the file; the ones that depend on K (masks, shapes) stay.
-    let unchanged: HashMap<&str, &TensorProto> = one
+/// The nodes and the constants' names, shapes and types of a graph: what must match for the
+/// file's constants to line up with a rebuilt graph's.
+fn layout(m: &ModelProto) -> String {
+    let Some(g) = m.graph.as_ref() else {
+        return String::new();
+    };
+    let nodes: Vec<_> = g.node.iter().map(|n| (&n.op_type, &n.input)).collect();
+    let constants: Vec<_> = g
+        .initializer
+        .iter()
+        .map(|t| (&t.name, &t.dims, t.data_type))
+        .collect();
+    format!("{nodes:?}{constants:?}")
+}
+
+/// `many` with every constant that `one` (built from the same placeholder) holds in the same
+/// bytes replaced by what `trained` holds under `one`'s name for it.
+fn transplant(trained: &ModelProto, one: &ModelProto, mut many: ModelProto) -> ModelProto {
+    let by_name: HashMap<&str, &TensorProto> = trained
         .graph
         .iter()
         .flat_map(|g| &g.initializer)
         .map(|t| (t.name.as_str(), t))
         .collect();
-    let trained: HashMap<&str, &TensorProto> = graph
-        .initializer
+    let by_bytes: HashMap<&[u8], &TensorProto> = one
+        .graph
         .iter()
-        .map(|t| (t.name.as_str(), t))
+        .flat_map(|g| &g.initializer)
+        .map(|t| (t.raw_data.as_slice(), by_name[t.name.as_str()]))
         .collect();
-    for t in archive.graph.iter_mut().flat_map(|g| &mut g.initializer) {
-        if unchanged.get(t.name.as_str()).is_some_and(|u| **u == *t) {
-            *t = (*trained[t.name.as_str()]).clone();
+    for t in many.graph.iter_mut().flat_map(|g| &mut g.initializer) {
+        if let Some(weights) = by_bytes.get(t.raw_data.as_slice()) {
+            t.raw_data.clone_from(&weights.raw_data);
         }
     }
-    Ok(archive)
+    many
 }
 
-/// The provenance key naming the chunks per call of an archive-mode model.
-pub const CHUNKS_PER_CALL: &str = "chunks_per_call";
+/// Weights of `config`'s shapes whose values all differ from each other and from any constant
+/// the exporter writes itself (all are at least 10^4).
+pub(crate) fn placeholder(config: &StudentConfig, seed: u32) -> StudentWeights {
+    let mut w = config.init(&Device::flex()).weights();
+    let mut arrays: Vec<&mut Vec<f32>> = Vec::new();
+    for conv in &mut w.conv {
+        arrays.extend([&mut conv.w, &mut conv.b]);
+        arrays.extend([&mut conv.norm.gamma, &mut conv.norm.beta]);
+    }
+    for l in &mut w.layers {
+        for norm in [&mut l.attn_norm, &mut l.ffn_norm] {
+            arrays.extend([&mut norm.gamma, &mut norm.beta]);
+        }
+        for dense in [&mut l.qkv, &mut l.out, &mut l.ffn_in, &mut l.ffn_out] {
+            arrays.extend([&mut dense.w, &mut dense.b]);
+        }
+    }
+    arrays.extend([&mut w.final_norm.gamma, &mut w.final_norm.beta]);
+    arrays.extend([&mut w.head.w, &mut w.head.b]);
+    let mut next = seed as f32 * 1e4;
+    for x in arrays.into_iter().flatten() {
+        next += 1.0;
+        *x = next;
+    }
+    w
+}
 
 /// The architecture of a student file, from its preset, contract and cache shape.
-fn config_of(model: &ModelProto, contract: &Contract) -> Result<StudentConfig> {
+pub(crate) fn config_of(model: &ModelProto, contract: &Contract) -> Result<StudentConfig> {
     let mut config = preset(&contract.preset, contract.classes.clone())?;
     let cache = model
         .graph

@@ -45,28 +45,19 @@ pub fn state_specs(c: &StudentConfig) -> Vec<StateSpec> {
     specs
 }
 
-/// A bias that keeps a query from a key: softmax gives it weight exactly zero.
-const MASKED: f32 = -1e9;
-
-/// The attention bias between one call's queries (`chunks` chunks of frames) and the
-/// cache-plus-call keys, `[heads, queries, keys]`: ALiBi's `-slope * |query position - key
-/// position|`, and [`MASKED`] where a query's chunk may not look (a later chunk of the same call,
-/// or a frame more than `past_chunks` chunks back), so that each chunk attends to exactly what it
-/// attends to when streamed alone. One chunk per call masks nothing.
-pub fn attention_bias(c: &StudentConfig, chunks: usize) -> Vec<f32> {
-    let (frames, past) = (c.chunk_frames, c.cache_frames());
-    let (q_len, k_len) = (chunks * frames, past + chunks * frames);
+/// The ALiBi bias between one chunk's queries and the cache-plus-chunk keys, `[heads, chunk, keys]`:
+/// `-slope * |query position - key position|`.
+pub fn streaming_alibi(c: &StudentConfig) -> Vec<f32> {
+    let (q_len, k_len, past) = (
+        c.chunk_frames,
+        c.cache_frames() + c.chunk_frames,
+        c.cache_frames(),
+    );
     let mut bias = Vec::with_capacity(c.heads * q_len * k_len);
     for slope in c.alibi_slopes() {
         for q in 0..q_len {
-            // The keys of q's chunk: its `past` frames before it, then the chunk itself.
-            let first = q / frames * frames;
-            let seen = first..first + past + frames;
             for k in 0..k_len {
-                bias.push(match seen.contains(&k) {
-                    true => -slope * (past + q).abs_diff(k) as f32,
-                    false => MASKED,
-                });
+                bias.push(-slope * (past + q).abs_diff(k) as f32);
             }
         }
     }
@@ -212,7 +203,22 @@ pub fn encoder(
         len = frames;
     }
 
-    let alibi = g.constant("alibi", &[1, h, t, keys], &attention_bias(c, chunks));
+    // With several chunks per call (archive mode) each chunk attends to its own window of keys
+    // (its cached past and itself, `span` frames), gathered from the call's keys, so it sees
+    // exactly what it sees when streamed, at the streaming cost.
+    let (cf, span) = (c.chunk_frames, c.cache_frames() + c.chunk_frames);
+    let banded = chunks > 1 && states.is_some();
+    let windows = banded.then(|| {
+        let index: Vec<i64> = (0..chunks)
+            .flat_map(|j| (j * cf..j * cf + span).map(|k| k as i64))
+            .collect();
+        g.ints_shaped("windows", &[chunks, span], &index)
+    });
+    let alibi_shape: &[usize] = match banded {
+        true => &[1, h, 1, cf, span],
+        false => &[1, h, t, keys],
+    };
+    let alibi = g.constant("alibi", alibi_shape, &streaming_alibi(c));
     let attn_bias = match state("valid") {
         // Which cached keys hold real frames: zeros at the start of a stream.
         Some(past_valid) => {
@@ -228,8 +234,14 @@ pub fn encoder(
             let big = g.constant("big", &[], &[1e9]);
             let invalid = g.node("Sub", &[&valid, &one], vec![]);
             let mask = g.node("Mul", &[&invalid, &big], vec![]);
-            let mask = g.reshape(&mask, &[1, 1, 1, keys as i64]);
-            g.node("Add", &[&alibi, &mask], vec![]) // [1, h, t, keys]
+            let mask = match &windows {
+                Some(windows) => {
+                    let mask = g.node("Gather", &[&mask, windows], vec![("axis", Attr::Int(1))]);
+                    g.reshape(&mask, &[1, 1, chunks as i64, 1, span as i64])
+                }
+                None => g.reshape(&mask, &[1, 1, 1, keys as i64]),
+            };
+            g.node("Add", &[&alibi, &mask], vec![]) // [1, h, t, keys] or [1, h, chunks, cf, span]
         }
         None => alibi,
     };
@@ -256,11 +268,30 @@ pub fn encoder(
                 None => kv.push(part.clone()),
             }
         }
-        let kt = g.transpose(&kv[0], &[0, 1, 3, 2]);
+        let (q, k, v) = match &windows {
+            Some(windows) => {
+                let gather = |g: &mut GraphBuilder, x: &str| {
+                    g.node("Gather", &[x, windows], vec![("axis", Attr::Int(2))])
+                };
+                let q = g.reshape(&q, &[1, h as i64, chunks as i64, cf as i64, dh as i64]);
+                (q, gather(g, &kv[0]), gather(g, &kv[1])) // [1, h, chunks, span, dh]
+            }
+            None => (q, kv[0].clone(), kv[1].clone()),
+        };
+        let last_two = |rank: usize| -> Vec<i64> {
+            let mut perm: Vec<i64> = (0..rank as i64).collect();
+            perm.swap(rank - 2, rank - 1);
+            perm
+        };
+        let kt = g.transpose(&k, &last_two(if banded { 5 } else { 4 }));
         let scores = g.node("MatMul", &[&q, &kt], vec![]); // [1, h, t, keys]
         let scores = g.node("Add", &[&scores, &attn_bias], vec![]);
         let p = g.node("Softmax", &[&scores], vec![("axis", Attr::Int(-1))]);
-        let o = g.node("MatMul", &[&p, &kv[1]], vec![]); // [1, h, t, dh]
+        let o = g.node("MatMul", &[&p, &v], vec![]); // [1, h, t, dh]
+        let o = match banded {
+            true => g.reshape(&o, &[1, h as i64, t as i64, dh as i64]),
+            false => o,
+        };
         let o = g.transpose(&o, &[0, 2, 1, 3]);
         let o = g.reshape(&o, &[1, t as i64, d as i64]);
         let o = g.dense(&o, &lw.out.w, &lw.out.b, d, d);
