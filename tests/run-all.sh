@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # hark's whole test suite, on a fresh Debian/Ubuntu machine that has rustup's stable Rust.
-# Installs what it needs: through apt (as root), Python's venv module and the aarch64 cross
-# linker, C library and qemu-user; in .venv, onnx and onnxruntime for the cross-check of exported
-# models; through rustup, the aarch64 target.
+# Installs what it needs: through apt (as root), Python's venv module, the aarch64 cross
+# linker, C library and qemu-user, and qemu-system-arm (a Cortex-M4F board for the firmware); in
+# .venv, onnx and onnxruntime for the cross-check of exported models; through rustup, the
+# aarch64 and thumbv7em targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3 python3-ve
 command -v aarch64-linux-gnu-gcc >/dev/null || packages+=(gcc-aarch64-linux-gnu)
 [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || packages+=(libc6-dev-arm64-cross)
 command -v qemu-aarch64 >/dev/null || packages+=(qemu-user)
+command -v qemu-system-arm >/dev/null || packages+=(qemu-system-arm)
 if [ ${#packages[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update
@@ -20,10 +22,10 @@ if ! .venv/bin/python -c 'import numpy, onnx, onnxruntime' 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 fi
-rustup target add aarch64-unknown-linux-gnu
+rustup target add aarch64-unknown-linux-gnu thumbv7em-none-eabihf
 
-# Every test that needs .venv must run it, not skip.
-export HARK_REQUIRE_ONNXRUNTIME=1
+# Every test that needs .venv or qemu-system-arm must run it, not skip.
+export HARK_REQUIRE_ONNXRUNTIME=1 HARK_REQUIRE_QEMU=1
 cargo test --workspace
 
 # The runtime's tests again on the ARM recorders' architecture: cross-built for aarch64 and run

@@ -1,12 +1,22 @@
 //! hark-firmware: the int8 engine and streaming detector for Cortex-M recorders.
 //!
-//! `#![no_std]` and allocation-free. The engine reads the `.hmb` blob (contract 3) in place;
-//! it arrives with issue 6. For now the crate pins the blob's identity so both sides agree on it.
+//! `#![no_std]`, allocation-free and without unsafe code. The engine reads the `.hmb` blob
+//! (contract 3, [`blob`]) in place from flash and runs in RAM its caller lends it
+//! ([`engine::Engine`]); the [`detector::Detector`] chunks a sample stream through it and
+//! reports [`events`] through a small trait. Logging goes through defmt with the `defmt`
+//! feature and compiles to nothing without it ([`fmt`]).
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// The four bytes a `.hmb` firmware blob starts with.
-pub const BLOB_MAGIC: [u8; 4] = *b"HMB1";
+#[macro_use]
+pub mod fmt;
 
-/// The blob format version this firmware reads.
-pub const BLOB_VERSION: u16 = 1;
+pub mod blob;
+pub mod detector;
+pub mod engine;
+pub mod events;
+
+pub use blob::{Blob, BlobError};
+pub use detector::{Detector, Event, EventSink};
+pub use engine::{ArenaSizes, Engine, EngineError};

@@ -1,9 +1,10 @@
 //! The event detector: turns frame probabilities into timed events, per class, as they stream in.
 //!
-//! An event opens when a class's probability reaches its on threshold and closes when it drops
-//! below its off threshold (hysteresis). Events closer than the merge gap are joined, events
-//! longer than the maximum are cut into pieces, and events shorter than the minimum duration are
-//! dropped. Durations are converted to frames once, here.
+//! The rules (hysteresis, merge gap, maximum and minimum duration) are the firmware's
+//! (`hark_firmware::events`), so a recorder and a host find the same events; durations are
+//! converted to frames once, here.
+
+use hark_firmware::events::{ClassRules, FrameEvent, Track};
 
 use crate::contract::Contract;
 
@@ -58,33 +59,6 @@ impl EventRules {
 /// syllable, short enough that a chorus does not become one hour-long event.
 pub const DEFAULT_MAX_EVENT_S: f64 = 30.0;
 
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    start: usize,
-    end: usize,
-    peak: f32,
-    sum: f64,
-    active: usize,
-}
-
-impl Run {
-    fn empty(start: usize) -> Self {
-        Self {
-            start,
-            end: start,
-            peak: 0.0,
-            sum: 0.0,
-            active: 0,
-        }
-    }
-}
-
-#[derive(Debug, Default, Clone)]
-struct Track {
-    open: Option<Run>,
-    closed: Option<Run>,
-}
-
 /// Streaming event detector; feed it frames in order, collect events as they close.
 #[derive(Debug, Clone)]
 pub struct EventDetector {
@@ -109,75 +83,47 @@ impl EventDetector {
         self.frame
     }
 
+    fn class_rules(&self, class: usize) -> ClassRules {
+        ClassRules {
+            on: self.rules.on[class],
+            off: self.rules.off[class],
+            min_frames: self.rules.min_frames,
+            merge_gap_frames: self.rules.merge_gap_frames,
+            max_frames: self.rules.max_frames,
+        }
+    }
+
     /// Consumes one frame of per-class probabilities; pushes every event that is now final.
     pub fn push(&mut self, probs: &[f32], out: &mut Vec<Event>) {
-        let f = self.frame;
-        for (class, (&p, track)) in probs.iter().zip(&mut self.tracks).enumerate() {
-            let (on, off) = (self.rules.on[class], self.rules.off[class]);
-            if let Some(run) = track.open.as_mut() {
-                if p < off {
-                    run.end = f;
-                    track.closed = track.open.take();
-                } else {
-                    run.peak = run.peak.max(p);
-                    run.sum += p as f64;
-                    run.active += 1;
-                    if self.rules.max_frames > 0 && f + 1 - run.start >= self.rules.max_frames {
-                        // Cut here; the event goes on in a fresh piece from the next frame.
-                        run.end = f + 1;
-                        emit(&self.rules, class, *run, out);
-                        *run = Run::empty(f + 1);
-                    }
-                }
-            } else if p >= on {
-                let mut run = match track.closed.take() {
-                    Some(prev) if f - prev.end <= self.rules.merge_gap_frames => prev,
-                    prev => {
-                        if let Some(prev) = prev {
-                            emit(&self.rules, class, prev, out);
-                        }
-                        Run::empty(f)
-                    }
-                };
-                run.peak = run.peak.max(p);
-                run.sum += p as f64;
-                run.active += 1;
-                track.open = Some(run);
-            } else if let Some(prev) = track.closed
-                && f - prev.end >= self.rules.merge_gap_frames
-            {
-                emit(&self.rules, class, prev, out);
-                track.closed = None;
-            }
+        for (class, &p) in probs.iter().enumerate().take(self.tracks.len()) {
+            let rules = self.class_rules(class);
+            let mut sink = sink(class, self.rules.hop_s, out);
+            self.tracks[class].push(self.frame, p, &rules, &mut sink);
         }
         self.frame += 1;
     }
 
     /// Ends the stream: closes open events and pushes everything still held back.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
-        for (class, track) in self.tracks.iter_mut().enumerate() {
-            if let Some(prev) = track.closed.take() {
-                emit(&self.rules, class, prev, out);
-            }
-            if let Some(mut run) = track.open.take() {
-                run.end = self.frame;
-                emit(&self.rules, class, run, out);
-            }
+        for class in 0..self.tracks.len() {
+            let rules = self.class_rules(class);
+            let mut sink = sink(class, self.rules.hop_s, out);
+            self.tracks[class].finish(self.frame, &rules, &mut sink);
         }
     }
 }
 
-fn emit(rules: &EventRules, class: usize, run: Run, out: &mut Vec<Event>) {
-    if run.end - run.start < rules.min_frames.max(1) {
-        return;
+/// Collects one class's events into `out`, in seconds.
+fn sink(class: usize, hop_s: f64, out: &mut Vec<Event>) -> impl FnMut(FrameEvent) + '_ {
+    move |e: FrameEvent| {
+        out.push(Event {
+            class,
+            onset_s: e.start as f64 * hop_s,
+            offset_s: e.end as f64 * hop_s,
+            peak: e.peak,
+            mean: e.mean,
+        })
     }
-    out.push(Event {
-        class,
-        onset_s: run.start as f64 * rules.hop_s,
-        offset_s: run.end as f64 * rules.hop_s,
-        peak: run.peak,
-        mean: (run.sum / run.active.max(1) as f64) as f32,
-    });
 }
 
 /// Runs a detector over a whole `[frames, classes]` probability matrix.

@@ -36,6 +36,7 @@ fn int8_default_runs_int8_matmuls_and_tracks_its_f32_source() {
         calibration_seconds: 60.0,
         method: ActivationScale::Mse,
         front: false,
+        int8_cache: false,
     };
     let calibration = Audio::load(&cfg.calibration, 16_000, cfg.calibration_seconds);
     assert_eq!(calibration.files.len(), 3);

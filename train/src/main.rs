@@ -9,6 +9,7 @@ use hark::onnx_proto::ModelProto;
 use hark_train::distill::DistillConfig;
 use hark_train::distill::tracks::TrackSource;
 use hark_train::export::archive::archive_variant;
+use hark_train::export::firmware::export_firmware;
 use hark_train::export::run::export_run;
 use hark_train::perturb::{PerturbConfig, write_perturbed};
 use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
@@ -41,17 +42,23 @@ enum Command {
     /// unlabelled audio; the teacher's outputs are cached, so reruns are cheap.
     Distill(DistillArgs),
     /// Export a run's best weights: a contract-1 streaming student, or with --teacher a
-    /// contract-2 teacher.
+    /// contract-2 teacher; or with --firmware, an int8 student's firmware blob (.hmb).
     Export {
         /// The run folder written by `hark-train train`, `finetune` or `distill`.
-        #[arg(long)]
-        run: PathBuf,
+        #[arg(long, required_unless_present = "firmware")]
+        run: Option<PathBuf>,
         /// The model file to write.
         #[arg(long, short)]
         out: PathBuf,
         /// Export a fine-tuned teacher (one window in; frame logits and features out).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "firmware")]
         teacher: bool,
+        /// Write the firmware blob (contract 3) of the int8 student given by --model.
+        #[arg(long, requires = "model", conflicts_with = "run")]
+        firmware: bool,
+        /// The int8 student (from `hark-train quantize --front`) whose blob --firmware writes.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Re-export a streaming student to run K chunks per call: archive mode, for files (the same
     /// probabilities from larger products, at K times the latency).
@@ -382,7 +389,26 @@ fn run(cli: Cli) -> Result<()> {
             };
             train_command(d.train, None, Some(distill), (DEFAULT_PRESET, 25, 2e-3))?
         }
-        Command::Export { run, out, teacher } => {
+        Command::Export {
+            run,
+            out,
+            teacher,
+            firmware,
+            model,
+        } => {
+            if firmware {
+                let model = model.expect("clap requires --model with --firmware");
+                let blob = export_firmware(&model, &out)?;
+                println!(
+                    "wrote {} ({} bytes, hash {:08x}; engine RAM {} bytes)",
+                    out.display(),
+                    blob.size,
+                    blob.hash,
+                    blob.ram_bytes
+                );
+                return Ok(());
+            }
+            let run = run.expect("clap requires --run without --firmware");
             let c = export_run(&run, &out, teacher)?;
             println!(
                 "wrote {} ({} parameters, {:.1} MMAC per audio second)",

@@ -2,6 +2,7 @@
 //! (contract 2).
 
 pub mod archive;
+pub mod firmware;
 pub mod graph;
 pub mod run;
 pub mod student;

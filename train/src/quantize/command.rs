@@ -30,6 +30,10 @@ pub struct QuantizeArgs {
     /// Quantize the conv front end too (its first layer, on raw audio, always stays f32).
     #[arg(long)]
     pub front: bool,
+    /// Quantize as the firmware runs it: the front end too, and the key/value cache carried in
+    /// int8 per frame and head (then `hark-train export --firmware` writes its blob).
+    #[arg(long)]
+    pub firmware: bool,
     /// Held-out audio to compare the f32 and int8 probabilities on (files or folders).
     #[arg(long)]
     pub check: Vec<PathBuf>,
@@ -66,7 +70,8 @@ pub fn run(a: QuantizeArgs) -> Result<()> {
             "percentile" => ActivationScale::Percentile(a.percentile),
             _ => ActivationScale::Mse,
         },
-        front: a.front,
+        front: a.front || a.firmware,
+        int8_cache: a.firmware,
     };
     let rate = contract.sample_rate;
     let calibration = Audio::load(&cfg.calibration, rate, cfg.calibration_seconds);

@@ -1,6 +1,7 @@
 //! Static post-training quantization of a contract-1 student: calibrate activation ranges on
 //! real audio, quantize the weight matmuls to int8, and measure what changed.
 
+pub mod cache;
 pub mod calibrate;
 pub mod command;
 pub mod rewrite;
@@ -31,6 +32,8 @@ pub struct QuantizeConfig {
     pub method: ActivationScale,
     /// Quantize the conv front end's matmuls too (the first layer, on raw audio, always stays f32).
     pub front: bool,
+    /// Carry the key/value cache rounded to int8 per frame and head, as the firmware does.
+    pub int8_cache: bool,
 }
 
 /// Recordings decoded and resampled to a model's rate, with the files that could not be read.
@@ -173,6 +176,9 @@ pub fn quantize(
         })
         .collect();
     let (mut int8, layers) = to_int8(model, &with_scales)?;
+    if cfg.int8_cache {
+        cache::int8_cache(&mut int8)?;
+    }
 
     set_metadata(&mut int8, "hark.quantization", "int8".into());
     let method = match cfg.method {
@@ -185,9 +191,14 @@ pub fn quantize(
         "hark.provenance.quantization",
         format!(
             "static int8: {} weight matmuls with per-channel symmetric weights, per-tensor \
-             activation scales at {method}, calibrated on {seconds:.0} s of audio in {} files",
+             activation scales at {method}, calibrated on {seconds:.0} s of audio in {} files{}",
             layers.len(),
-            calibration.files.len()
+            calibration.files.len(),
+            if cfg.int8_cache {
+                "; key/value cache carried in int8 per frame and head (the firmware's)"
+            } else {
+                ""
+            }
         ),
     );
     Ok((
