@@ -55,6 +55,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing to a reader that has gone (`| head`) would panic; the
+    // default action ends the process quietly, as other command-line tools do.
+    #[cfg(unix)]
+    // SAFETY: called first, before any thread starts; SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Info { model, precision } => cli::info::info(model.as_deref(), *precision),
