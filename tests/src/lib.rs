@@ -16,6 +16,16 @@ pub fn bundled_finch() -> PathBuf {
     workspace().join("tests/data/finch")
 }
 
+/// `audio` streamed through `model` (ONNX bytes) by the runtime's session: its frame probabilities.
+pub fn tract_probs(model: &[u8], audio: &[f32]) -> Vec<f32> {
+    let model = hark::model::Model::from_bytes(model).unwrap();
+    let mut session = hark::session::Session::new(std::sync::Arc::new(model)).unwrap();
+    let mut probs = Vec::new();
+    session.push(audio, &mut probs).unwrap();
+    session.finish(&mut probs).unwrap();
+    probs
+}
+
 /// `../shared/data` beside the checkout, when it is there.
 pub fn shared_data() -> Option<PathBuf> {
     let p = workspace().join("../shared/data");

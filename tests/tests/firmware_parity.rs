@@ -2,15 +2,12 @@
 //! one int8 step (1/255) and the same events, on the six bundled finch recordings (72 s).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use hark::contract::Contract;
 use hark::events::{EventRules, detect_all};
-use hark::model::Model;
 use hark::onnx_proto::ModelProto;
-use hark::session::Session;
 use hark_firmware::{Blob, BlobError, Detector, Engine, Event, EventSink};
-use hark_tests::bundled_finch;
+use hark_tests::{bundled_finch, tract_probs};
 use hark_train::export::firmware::firmware_blob;
 use hark_train::quantize::scales::ActivationScale;
 use hark_train::quantize::{Audio, QuantizeConfig, quantize};
@@ -30,14 +27,6 @@ fn recordings() -> Vec<Vec<f32>> {
     assert!(audio.failed.is_empty(), "{:?}", audio.failed);
     assert!(audio.seconds(16_000) >= 60.0);
     audio.files.into_iter().map(|(_, s)| s).collect()
-}
-
-fn tract_probs(model: &[u8], audio: &[f32]) -> Vec<f32> {
-    let mut session = Session::new(Arc::new(Model::from_bytes(model).unwrap())).unwrap();
-    let mut probs = Vec::new();
-    session.push(audio, &mut probs).unwrap();
-    session.finish(&mut probs).unwrap();
-    probs
 }
 
 fn engine_probs(blob: &Blob, audio: &[f32]) -> Vec<f32> {

@@ -3,12 +3,10 @@
 //! probabilities stay close to the f32 source's, and onnxruntime agrees with tract on it.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use hark::model::Model;
 use hark::onnx_proto::ModelProto;
-use hark::session::Session;
-use hark_tests::{bundled_finch, onnxruntime_agrees};
+use hark_tests::{bundled_finch, onnxruntime_agrees, tract_probs as probs};
 use hark_train::quantize::scales::ActivationScale;
 use hark_train::quantize::{Audio, QuantizeConfig, compare, quantize};
 use prost::Message;
@@ -18,14 +16,6 @@ fn files(names: &[&str]) -> Vec<PathBuf> {
         .iter()
         .map(|n| bundled_finch().join(format!("bird0_{n}.wav")))
         .collect()
-}
-
-fn probs(model: &[u8], audio: &[f32]) -> Vec<f32> {
-    let mut session = Session::new(Arc::new(Model::from_bytes(model).unwrap())).unwrap();
-    let mut probs = Vec::new();
-    session.push(audio, &mut probs).unwrap();
-    session.finish(&mut probs).unwrap();
-    probs
 }
 
 #[test]

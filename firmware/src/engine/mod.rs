@@ -309,6 +309,7 @@ impl<'b, 'a> Engine<'b, 'a> {
         let (fb, eps) = (self.blob.frac_bits, self.blob.norm_eps);
         let layer = self.blob.layers[l];
         let cache = dims.cache_frames();
+        let query_scale = 1.0 / libm::sqrtf(dh as f32);
         for f in 0..t {
             let row = &mut self.row[..d];
             row.copy_from_slice(&self.x[f * d..(f + 1) * d]);
@@ -320,9 +321,8 @@ impl<'b, 'a> Engine<'b, 'a> {
                 fb,
                 &mut self.qkv[f * 3 * d..(f + 1) * 3 * d],
             );
-            let scale = 1.0 / libm::sqrtf(dh as f32);
             for q in &mut self.qkv[f * 3 * d..f * 3 * d + d] {
-                *q *= scale;
+                *q *= query_scale;
             }
         }
         let first = cache - self.filled;
