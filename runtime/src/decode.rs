@@ -27,6 +27,19 @@ pub enum ChannelChoice {
     Only(usize),
 }
 
+impl ChannelChoice {
+    /// The mono sample of one interleaved frame. Files and live capture mix the same way, so
+    /// a recording captured through a sound card scores exactly like the file.
+    pub fn mono<T: Copy>(self, frame: &[T], to_f32: impl Fn(T) -> f32) -> f32 {
+        match self {
+            ChannelChoice::MixDown => {
+                frame.iter().map(|&s| to_f32(s)).sum::<f32>() / frame.len() as f32
+            }
+            ChannelChoice::Only(c) => to_f32(frame[c]),
+        }
+    }
+}
+
 /// A stream that ended before the length its header announced: a recorder that lost power, a
 /// copy that did not finish. What was there decoded normally; this says how much is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,10 +243,7 @@ impl Source for FileSource {
             self.next_pts = Some(packet.pts.get().saturating_add(frames as i64));
             let (choice, non_finite) = (self.choice, &mut self.non_finite);
             out.extend(self.interleaved.chunks_exact(channels).map(|frame| {
-                let v = match choice {
-                    ChannelChoice::MixDown => frame.iter().sum::<f32>() / channels as f32,
-                    ChannelChoice::Only(c) => frame[c],
-                };
+                let v = choice.mono(frame, |s| s);
                 if v.is_finite() {
                     v
                 } else {

@@ -20,6 +20,26 @@ pub trait Engine: Send {
     fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()>;
 }
 
+impl<T: Engine + ?Sized> Engine for &mut T {
+    fn push(&mut self, samples: &[f32], scores: &mut Vec<f32>) -> Result<()> {
+        (**self).push(samples, scores)
+    }
+
+    fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()> {
+        (**self).finish(scores)
+    }
+}
+
+impl<T: Engine + ?Sized> Engine for Box<T> {
+    fn push(&mut self, samples: &[f32], scores: &mut Vec<f32>) -> Result<()> {
+        (**self).push(samples, scores)
+    }
+
+    fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()> {
+        (**self).finish(scores)
+    }
+}
+
 impl Engine for Session {
     fn push(&mut self, samples: &[f32], scores: &mut Vec<f32>) -> Result<()> {
         Session::push(self, samples, scores).map_err(|e| anyhow!("{e:#}"))

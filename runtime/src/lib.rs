@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod bench;
+pub mod capture;
 pub mod chunker;
 pub mod contract;
 pub mod decode;

@@ -26,6 +26,84 @@ pub struct Detection {
     pub truncation: Option<Truncation>,
 }
 
+/// The pipeline after the source, for one stream: resample → engine → event detector. Audio
+/// goes in block by block; events come out as they close, each with the time (seconds into the
+/// stream) of the frame that decided it. `hark detect` and `hark listen` both run it.
+pub struct Stream<E: Engine> {
+    resampler: Resampler,
+    engine: E,
+    detector: EventDetector,
+    classes: usize,
+    hop_s: f64,
+    resampled: Vec<f32>,
+    scores: Vec<f32>,
+    closed: Vec<Event>,
+}
+
+impl<E: Engine> Stream<E> {
+    /// A stream of audio at `input_rate` Hz into `engine`, which runs at `rate` Hz and scores
+    /// `classes` classes per frame; events by `rules`.
+    pub fn new(
+        engine: E,
+        input_rate: u32,
+        rate: u32,
+        classes: usize,
+        rules: EventRules,
+    ) -> Result<Self> {
+        Ok(Self {
+            resampler: Resampler::new(input_rate, rate)?,
+            engine,
+            hop_s: rules.hop_s,
+            detector: EventDetector::new(rules),
+            classes,
+            resampled: Vec::new(),
+            scores: Vec::new(),
+            closed: Vec::new(),
+        })
+    }
+
+    /// Takes the next block; calls `emit(event, decided_at_s)` for every event it closes.
+    pub fn push(&mut self, block: &[f32], emit: impl FnMut(Event, f64)) -> Result<()> {
+        self.resampled.clear();
+        self.resampler.push(block, &mut self.resampled)?;
+        self.scores.clear();
+        self.engine.push(&self.resampled, &mut self.scores)?;
+        self.detect(emit);
+        Ok(())
+    }
+
+    /// Ends the stream: flushes the resampler and the engine and closes open events.
+    pub fn finish(mut self, mut emit: impl FnMut(Event, f64)) -> Result<f64> {
+        self.resampled.clear();
+        self.resampler.finish(&mut self.resampled)?;
+        self.scores.clear();
+        self.engine.push(&self.resampled, &mut self.scores)?;
+        self.engine.finish(&mut self.scores)?;
+        self.detect(&mut emit);
+        self.detector.finish(&mut self.closed);
+        let end_s = self.seconds();
+        for e in self.closed.drain(..) {
+            emit(e, end_s);
+        }
+        Ok(end_s)
+    }
+
+    /// Seconds of audio scored so far.
+    pub fn seconds(&self) -> f64 {
+        self.detector.frames() as f64 * self.hop_s
+    }
+
+    fn detect(&mut self, mut emit: impl FnMut(Event, f64)) {
+        for frame in self.scores.chunks_exact(self.classes) {
+            self.detector.push(frame, &mut self.closed);
+            let decided_at_s = self.detector.frames() as f64 * self.hop_s;
+            for e in self.closed.drain(..) {
+                emit(e, decided_at_s);
+            }
+        }
+    }
+}
+
 /// Streams `source` through `engine`, which runs at `rate` Hz with `classes` scores per frame,
 /// resampling on the way, and detects events with `rules`. Memory stays bounded.
 pub fn detect(
@@ -36,35 +114,21 @@ pub fn detect(
     rules: EventRules,
 ) -> Result<Detection> {
     let info = source.info();
-    let hop_s = rules.hop_s;
-    let mut resampler = Resampler::new(info.sample_rate, rate)?;
-    let mut detector = EventDetector::new(rules);
-    let (mut block, mut resampled, mut scores, mut events) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut more = true;
-    while more {
+    let mut stream = Stream::new(engine, info.sample_rate, rate, classes, rules)?;
+    let (mut block, mut events) = (Vec::new(), Vec::new());
+    loop {
         block.clear();
-        more = source.read(&mut block)?;
-        resampled.clear();
-        if more {
-            resampler.push(&block, &mut resampled)?;
-        } else {
-            resampler.finish(&mut resampled)?;
-        }
-        scores.clear();
-        engine.push(&resampled, &mut scores)?;
+        let more = source.read(&mut block)?;
+        stream.push(&block, |e, _| events.push(e))?;
         if !more {
-            engine.finish(&mut scores)?;
-        }
-        for frame in scores.chunks_exact(classes) {
-            detector.push(frame, &mut events);
+            break;
         }
     }
-    detector.finish(&mut events);
+    let duration_s = stream.finish(|e, _| events.push(e))?;
     events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
     Ok(Detection {
         info,
-        duration_s: detector.frames() as f64 * hop_s,
+        duration_s,
         events,
         non_finite_samples: source.non_finite_samples(),
         truncation: None,

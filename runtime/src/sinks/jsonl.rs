@@ -10,20 +10,43 @@ pub fn events_jsonl(
 ) -> String {
     let mut out = String::new();
     for e in events {
-        let row = Row {
-            file: audio_file,
-            class: classes.get(e.class).map(String::as_str).unwrap_or("?"),
-            onset_s: round(e.onset_s, 1e6),
-            offset_s: round(e.offset_s, 1e6),
-            low_hz: round(band_hz.0, 10.0),
-            high_hz: round(band_hz.1, 10.0),
-            peak: round(e.peak as f64, 1e4),
-            mean: round(e.mean as f64, 1e4),
-        };
-        out.push_str(&serde_json::to_string(&row).unwrap_or_default());
+        out.push_str(&event_json(e, classes, band_hz, audio_file, None));
         out.push('\n');
     }
     out
+}
+
+/// One event as one line of JSON (without the newline); `live` adds when it happened and how
+/// long after its audio it was reported, for `hark listen`'s event log.
+pub fn event_json(
+    e: &Event,
+    classes: &[String],
+    band_hz: (f64, f64),
+    audio_file: &str,
+    live: Option<Live<'_>>,
+) -> String {
+    let row = Row {
+        file: audio_file,
+        class: classes.get(e.class).map(String::as_str).unwrap_or("?"),
+        onset_s: round(e.onset_s, 1e6),
+        offset_s: round(e.offset_s, 1e6),
+        low_hz: round(band_hz.0, 10.0),
+        high_hz: round(band_hz.1, 10.0),
+        peak: round(e.peak as f64, 1e4),
+        mean: round(e.mean as f64, 1e4),
+        live,
+    };
+    serde_json::to_string(&row).unwrap_or_default()
+}
+
+/// What a live event adds to its line.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Live<'a> {
+    /// Wall-clock time of the onset, RFC 3339 UTC.
+    pub utc: &'a str,
+    /// From the arrival of the audio that decided the event to its report, milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
 }
 
 /// One line, its fields in this order.
@@ -37,6 +60,8 @@ struct Row<'a> {
     high_hz: f64,
     peak: f64,
     mean: f64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    live: Option<Live<'a>>,
 }
 
 /// The same precision as the text formats, so every format tells the same numbers.

@@ -1,8 +1,11 @@
-//! Sinks: where events go. One table per recording in the chosen format, and optional clips.
+//! Sinks: where events go. One table per recording in the chosen format, and optional clips;
+//! for live monitoring, an event log appended as events close and clips cut from a history ring.
 
 mod atomic;
+mod clip_recorder;
 mod clips;
 mod csv;
+mod event_log;
 mod jsonl;
 mod raven;
 mod wav;
@@ -10,9 +13,11 @@ mod wav;
 use std::path::Path;
 
 pub use atomic::write_atomic;
+pub use clip_recorder::ClipRecorder;
 pub use clips::{Roll, clip_name, write_clips};
 pub use csv::{CSV_HEADER, events_csv};
-pub use jsonl::events_jsonl;
+pub use event_log::{EventLog, read_event_log};
+pub use jsonl::{Live, event_json, events_jsonl};
 pub use raven::{RAVEN_HEADER, raven_table, raven_table_name};
 pub use wav::{Encoding, write_wav};
 

@@ -1,0 +1,181 @@
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use ringbuf::HeapRb;
+use ringbuf::traits::Observer;
+
+use super::clips::{Roll, clip_name};
+use super::wav::{Encoding, write_wav};
+use crate::events::Event;
+
+/// Cuts clips out of a live stream: a history ring holds the last seconds of audio, so an event
+/// reported after it ended still gets its pre-roll; each clip is written (atomically) once its
+/// post-roll has arrived.
+pub struct ClipRecorder {
+    dir: PathBuf,
+    stem: String,
+    rate: u32,
+    roll: Roll,
+    history: HeapRb<f32>,
+    /// Stream position just after the newest sample in the history.
+    end: u64,
+    waiting: Vec<Waiting>,
+    count: usize,
+}
+
+struct Waiting {
+    start: u64,
+    end: u64,
+    path: PathBuf,
+}
+
+impl ClipRecorder {
+    /// A recorder for audio at `rate` Hz writing into `dir`, for events up to `longest_event_s`
+    /// reported up to `delay_s` after they end.
+    pub fn new(
+        dir: &Path,
+        stem: &str,
+        rate: u32,
+        roll: Roll,
+        longest_event_s: f64,
+        delay_s: f64,
+    ) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let seconds = roll.pre_s + longest_event_s + delay_s + roll.post_s;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            stem: stem.to_string(),
+            rate,
+            roll,
+            history: HeapRb::new(((seconds * rate as f64).ceil() as usize).max(1)),
+            end: 0,
+            waiting: Vec::new(),
+            count: 0,
+        })
+    }
+
+    /// Takes the next samples (at stream position `self.end`); writes the clips they complete.
+    pub fn push(&mut self, samples: &[f32]) -> Result<Vec<PathBuf>> {
+        self.history.push_slice_overwrite(samples);
+        self.end += samples.len() as u64;
+        self.write_ready(false)
+    }
+
+    /// `len` samples were lost: the history goes on with silence, so positions stay true.
+    pub fn gap(&mut self, len: u64) -> Result<Vec<PathBuf>> {
+        let keep = (len as usize).min(self.history.capacity().get());
+        for _ in 0..keep {
+            self.history.push_overwrite(0.0);
+        }
+        self.end += len;
+        self.write_ready(false)
+    }
+
+    /// An event (times in seconds from the stream's start) to cut once its post-roll is in.
+    pub fn add(&mut self, event: &Event, class: &str) {
+        let at = |s: f64| (s.max(0.0) * self.rate as f64).round() as u64;
+        self.waiting.push(Waiting {
+            start: at(event.onset_s - self.roll.pre_s),
+            end: at(event.offset_s + self.roll.post_s).max(at(event.onset_s) + 1),
+            path: self
+                .dir
+                .join(clip_name(&self.stem, self.count, class, event.onset_s)),
+        });
+        self.count += 1;
+    }
+
+    /// Writes every clip still waiting with the audio there is (the stream has ended).
+    pub fn finish(&mut self) -> Result<Vec<PathBuf>> {
+        self.write_ready(true)
+    }
+
+    fn write_ready(&mut self, all: bool) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        let oldest = self.end - self.history.occupied_len() as u64;
+        let mut i = 0;
+        while i < self.waiting.len() {
+            if !all && self.waiting[i].end > self.end {
+                i += 1;
+                continue;
+            }
+            let clip = self.waiting.swap_remove(i);
+            let (from, to) = (clip.start.max(oldest), clip.end.min(self.end).max(oldest));
+            let samples: Vec<f32> = self
+                .history
+                .iter()
+                .skip((from - oldest) as usize)
+                .take((to - from) as usize)
+                .copied()
+                .collect();
+            write_wav(&clip.path, &samples, self.rate, Encoding::Float32)?;
+            written.push(clip.path);
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(p: &Path) -> Vec<f32> {
+        hound::WavReader::open(p)
+            .unwrap()
+            .samples::<f32>()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn a_clip_is_written_once_its_post_roll_has_arrived() {
+        let dir = tempfile::tempdir().unwrap();
+        let roll = Roll {
+            pre_s: 0.1,
+            post_s: 0.1,
+        };
+        let mut rec = ClipRecorder::new(dir.path(), "live", 100, roll, 0.5, 0.2).unwrap();
+        let ramp = |a: u64, b: u64| (a..b).map(|i| i as f32).collect::<Vec<_>>();
+        assert!(rec.push(&ramp(0, 50)).unwrap().is_empty());
+        let event = Event {
+            class: 0,
+            onset_s: 0.3,
+            offset_s: 0.5,
+            peak: 1.0,
+            mean: 1.0,
+        };
+        rec.add(&event, "call");
+        assert!(rec.push(&ramp(50, 55)).unwrap().is_empty());
+        let written = rec.push(&ramp(55, 100)).unwrap();
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].file_name().unwrap(), "live_0001_call_0.300s.wav");
+        assert_eq!(read(&written[0]), ramp(20, 60));
+        // After a gap the history holds silence where the audio was lost.
+        rec.gap(10).unwrap();
+        rec.add(
+            &Event {
+                onset_s: 1.05,
+                offset_s: 1.1,
+                ..event
+            },
+            "call",
+        );
+        let second = rec.push(&ramp(110, 120)).unwrap();
+        let mut expect = ramp(95, 100);
+        expect.extend([0.0; 10]);
+        expect.extend(ramp(110, 120));
+        assert_eq!(read(&second[0]), expect);
+        // At the end of the stream a clip keeps what there is of its post-roll.
+        rec.add(
+            &Event {
+                onset_s: 1.15,
+                offset_s: 1.19,
+                ..event
+            },
+            "call",
+        );
+        let last = rec.finish().unwrap();
+        let mut expect = vec![0.0; 5];
+        expect.extend(ramp(110, 120));
+        assert_eq!(read(&last[0]), expect);
+    }
+}
