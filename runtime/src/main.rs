@@ -31,6 +31,9 @@ enum Command {
     },
     /// Detect vocalizations in recordings: one event table per recording (Raven by default).
     Detect(cli::detect::DetectArgs),
+    /// Listen live: a sound card (or a replayed recording) through the streaming model, events
+    /// reported as they happen, to stdout, an event log, a Raven table and optional clips.
+    Listen(cli::listen::ListenArgs),
     /// Score predicted events against reference annotations: precision, recall, F1 and timing
     /// errors, per class and overall.
     Eval(cli::eval::EvalArgs),
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info { model, precision } => cli::info::info(model.as_deref(), *precision),
         Command::Detect(args) => cli::detect::detect(args),
+        Command::Listen(args) => cli::listen::listen(args),
         Command::Bench(args) => cli::bench::bench(args),
         Command::Fit {
             model,

@@ -114,8 +114,8 @@ const FORMATS: [SampleFormat; 7] = [
     SampleFormat::U8,
 ];
 
-/// The format to open: the requested rate (default: the device's own default rate), enough
-/// channels for `--channel`, the best sample format the device offers at that rate.
+/// The format to open: the requested rate (default: the device's own default rate), mono or
+/// enough channels for `--channel`, the best sample format the device offers at that rate.
 fn choose(
     ranges: &[SupportedStreamConfigRange],
     default: Option<&cpal::SupportedStreamConfig>,
@@ -126,12 +126,17 @@ fn choose(
         .or(default.map(|d| d.sample_rate()))
         .unwrap_or(48_000);
     let min_channels = request.channel.map_or(1, |c| c + 1) as u16;
-    let wanted_channels = default.map_or(1, |d| d.channels()).max(min_channels);
     let fits = |r: &&SupportedStreamConfigRange| {
         FORMATS.contains(&r.sample_format())
             && r.min_sample_rate() <= rate
             && rate <= r.max_sample_rate()
             && r.channels() >= min_channels
+    };
+    // Mixing down: mono where the device offers it (its own mix, and a quarter of the data);
+    // otherwise, and for --channel, its default layout.
+    let wanted_channels = match request.channel {
+        None if ranges.iter().filter(fits).any(|r| r.channels() == 1) => 1,
+        _ => default.map_or(1, |d| d.channels()).max(min_channels),
     };
     let best = ranges.iter().filter(fits).max_by_key(|r| {
         let format_rank = FORMATS.len()

@@ -83,7 +83,9 @@ pub fn start(
                     }
                 }
                 if pending.is_empty() {
-                    writer.end();
+                    while !writer.end() && !flag.load(Relaxed) {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
                     return;
                 }
                 let n = period.min(pending.len());

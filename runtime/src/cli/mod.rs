@@ -5,6 +5,7 @@ pub mod detect;
 pub mod eval;
 pub mod fit;
 pub mod info;
+pub mod listen;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 
 mod batch;
 mod job;
-mod rules;
+pub mod rules;
 
 use std::path::PathBuf;
 
