@@ -1,5 +1,5 @@
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -47,11 +47,11 @@ impl EventLog {
 /// The events of an event log written by [`EventLog`] with [`super::event_json`] lines; class
 /// names are looked up in `classes`. Lines that are not events (a torn last line) are skipped.
 pub fn read_event_log(path: &Path, classes: &[String]) -> Result<Vec<Event>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(text
+    let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(BufReader::new(file)
         .lines()
-        .filter_map(|line| serde_json::from_str::<Logged>(line).ok())
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<Logged>(&line).ok())
         .map(|l| Event {
             class: classes.iter().position(|c| *c == l.class).unwrap_or(0),
             onset_s: l.onset_s,

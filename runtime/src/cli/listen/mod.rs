@@ -233,10 +233,26 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
             other => break other,
         }
     };
-    if matches!(end, End::Stopped) {
-        report.note(true, "stopped by Ctrl-C")?;
+    match end {
+        End::Stopped => report.note(true, "stopped by Ctrl-C")?,
+        _ => report.note(false, "the input is complete")?,
     }
     finish(&report, &spec.classes(), band_hz, &args.out, &totals)
+}
+
+/// The source of one capture: still running, or stopped with its ring being drained.
+enum Source {
+    Capturing(Running),
+    Draining(RingReader),
+}
+
+impl Source {
+    fn reader(&mut self) -> &mut RingReader {
+        match self {
+            Source::Capturing(r) => &mut r.reader,
+            Source::Draining(r) => r,
+        }
+    }
 }
 
 /// Runs one capture until it ends; on Ctrl-C stops the source and drains the ring (a second
@@ -249,41 +265,44 @@ fn capture_until_end(
     stall_s: f64,
     totals: &mut Totals,
 ) -> Result<(End, RingReader)> {
-    let mut running = Some(running);
-    let mut reader_after_stop: Option<RingReader> = None;
+    let rate = running.format.sample_rate as f64;
+    let mut source = Source::Capturing(running);
     let (mut last_arrived, mut last_progress) = (0u64, Instant::now());
     let end = loop {
-        let reader = match (&mut running, &mut reader_after_stop) {
-            (Some(r), _) => &mut r.reader,
-            (None, Some(r)) => r,
-            (None, None) => unreachable!("one of the two is always there"),
-        };
+        let reader = source.reader();
         let worked = worker.step(reader, report)?;
         let counters = reader.counters().clone();
         let lag_ms = reader.now_ns().saturating_sub(worker.last_arrival_ns) as f64 / 1e6;
-        report.tick(&counters, reader.backlog(), reader.capacity(), lag_ms)?;
+        let audio_s = reader.position() as f64 / rate;
+        report.tick(
+            &counters,
+            reader.backlog(),
+            reader.capacity(),
+            lag_ms,
+            audio_s,
+        )?;
+        let interrupted = interrupts.load(Relaxed);
+        if let Source::Draining(reader) = &source
+            && interrupted > 1
+        {
+            totals.abandoned += reader.backlog() as u64;
+            break End::Stopped;
+        }
+        source = match source {
+            Source::Capturing(running) if interrupted > 0 => Source::Draining(running.stop()),
+            other => other,
+        };
         if worked {
             continue;
         }
-        if running.is_none() {
-            // Draining after Ctrl-C: done when the ring is empty, or at a second Ctrl-C.
-            let reader = reader_after_stop.as_ref().expect("stopped");
-            if reader.backlog() == 0 || interrupts.load(Relaxed) > 1 {
-                totals.abandoned += reader.backlog() as u64;
-                break End::Stopped;
+        match &source {
+            Source::Draining(_) => break End::Stopped,
+            Source::Capturing(_) if counters.ended.load(Relaxed) => break End::Complete,
+            Source::Capturing(running) => {
+                if let Some(why) = running.lost() {
+                    break End::Lost(why);
+                }
             }
-            continue;
-        }
-        let r = running.as_ref().expect("running");
-        if counters.ended.load(Relaxed) {
-            break End::Complete;
-        }
-        if interrupts.load(Relaxed) > 0 {
-            reader_after_stop = Some(running.take().expect("running").stop());
-            continue;
-        }
-        if let Some(why) = r.lost() {
-            break End::Lost(why);
         }
         let arrived = counters.arrived.load(Relaxed);
         if arrived != last_arrived {
@@ -294,10 +313,9 @@ fn capture_until_end(
         std::thread::sleep(Duration::from_millis(2));
     };
     totals.add_worker(worker.finish(report)?);
-    let reader = match (running, reader_after_stop) {
-        (Some(r), _) => r.stop(),
-        (None, Some(r)) => r,
-        (None, None) => unreachable!(),
+    let reader = match source {
+        Source::Capturing(running) => running.stop(),
+        Source::Draining(reader) => reader,
     };
     Ok((end, reader))
 }

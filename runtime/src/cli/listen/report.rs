@@ -194,6 +194,7 @@ impl Report {
         backlog: usize,
         capacity: usize,
         lag_ms: f64,
+        audio_s: f64,
     ) -> Result<()> {
         let now = Instant::now();
         if now - self.last_status < Duration::from_millis(250) {
@@ -246,9 +247,11 @@ impl Report {
             self.recent.len() as f64 * 60.0 / (now - self.started).as_secs_f64().clamp(1.0, 60.0);
         let hw = counters.high_water.load(Relaxed);
         let status = format!(
-            "{} | {db:5.1} dBFS [{meter}] | {} events ({per_min:.1}/min) | dropped {dropped} | \
-             ring {:.0}% (peak {:.0}%) | xruns {xruns} | lag {lag_ms:.0} ms | load {:.0}%",
+            "{} (audio {}) | {db:5.1} dBFS [{meter}] | {} events ({per_min:.1}/min) | \
+             dropped {dropped} | ring {:.0}% (peak {:.0}%) | xruns {xruns} | lag {lag_ms:.0} ms | \
+             load {:.0}%",
             clock(now - self.started),
+            clock(Duration::from_secs_f64(audio_s.max(0.0))),
             self.event_count,
             100.0 * backlog as f64 / capacity as f64,
             100.0 * hw as f64 / capacity as f64,
