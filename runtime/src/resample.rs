@@ -5,8 +5,10 @@ use anyhow::Result;
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler as _};
 
-/// Input samples per resampler block.
-const BLOCK: usize = 1024;
+/// Input samples per resampler block: small, so live audio waits at most 256 samples (8 ms at
+/// 32 kHz) for the resampler. rubato filters in sub-chunks of about this size whatever the block,
+/// so files get the same filter (and the same events) as with larger blocks.
+const BLOCK: usize = 256;
 
 /// Converts mono audio between two fixed rates, block by block.
 pub struct Resampler {
