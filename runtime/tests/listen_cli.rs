@@ -309,3 +309,41 @@ fn bad_listen_arguments_are_refused_with_the_reason() {
         text(&negative)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_input_that_goes_silent_is_reopened_with_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = bundled("bird0_2.wav");
+    // At 1 % of real time the replay delivers a block every 2 s: a device gone quiet.
+    let child = hark_command()
+        .args([
+            "listen",
+            "--replay",
+            wav.to_str().unwrap(),
+            "--speed",
+            "0.01",
+            "--stall",
+            "0.3",
+        ])
+        .args(["--quiet", "--out", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // SAFETY: signalling a child process this test started and still owns.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let log = std::fs::read_to_string(output(dir.path(), ".log")).unwrap();
+    assert!(
+        log.contains("input lost: no audio for 0.3 s; reopening"),
+        "{log}"
+    );
+    assert!(log.contains("input reopened after 1 attempt(s)"), "{log}");
+    let captures = summary(dir.path())["totals"]["captures"].as_u64().unwrap();
+    assert!(captures >= 2, "{captures} captures:\n{log}");
+}

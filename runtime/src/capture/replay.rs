@@ -93,9 +93,12 @@ pub fn start(
                 block.extend(pending.drain(..n));
                 match pace {
                     Pace::Speed(speed) => {
+                        // In short naps, so that stopping never waits for a slow pace.
                         let due = Duration::from_secs_f64(sent as f64 / rate / speed);
-                        if let Some(wait) = due.checked_sub(started.elapsed()) {
-                            std::thread::sleep(wait);
+                        while let Some(wait) = due.checked_sub(started.elapsed())
+                            && !flag.load(Relaxed)
+                        {
+                            std::thread::sleep(wait.min(Duration::from_millis(10)));
                         }
                     }
                     Pace::Unpaced => {
