@@ -7,62 +7,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use common::{bundled, hark, hark_command, text};
-use hark::decode::{ChannelChoice, FileSource};
-use hark::resample::resample_all;
-use hark::sinks::{Encoding, write_wav};
-use hark::source::Source;
 use serde_json::Value;
-
-/// The rate of the file plugin's device (and the default rate hark picks): capture is
-/// bit-exact at the configured rate, in mono.
-const RATE: u32 = 48_000;
-
-/// The recording captured, as mono f32 at 48 kHz (what the file plugin will deliver), and the
-/// same audio written as a WAV file in `dir` for `hark detect`.
-fn recording(dir: &Path) -> (PathBuf, Vec<f32>, u32) {
-    let path = std::env::var_os("HARK_LISTEN_RECORDING")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bundled("bird0_2.wav"));
-    let mut source = FileSource::open(&path, ChannelChoice::MixDown).unwrap();
-    let mut samples = Vec::new();
-    while source.read(&mut samples).unwrap() {}
-    let samples = resample_all(&samples, source.info().sample_rate, RATE).unwrap();
-    let wav = dir.join("recording.wav");
-    write_wav(&wav, &samples, RATE, Encoding::Float32).unwrap();
-    (wav, samples, RATE)
-}
-
-/// An ALSA configuration whose default capture device plays `samples` through the file plugin.
-fn alsa_config(dir: &Path, samples: &[f32], rate: u32) -> PathBuf {
-    let raw = dir.join("in.raw");
-    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    std::fs::write(&raw, bytes).unwrap();
-    let conf = dir.join("asound.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "</usr/share/alsa/alsa.conf>\n\
-             pcm.capfile {{ type file slave.pcm \"null\" file \"/dev/null\" infile \"{}\" format \"raw\" }}\n\
-             pcm.!default {{ type plug slave {{ pcm \"capfile\" format FLOAT_LE rate {rate} channels 1 }} }}\n",
-            raw.display()
-        ),
-    )
-    .unwrap();
-    conf
-}
-
-/// Runs `hark listen` capturing from the file plugin.
-fn listen_alsa(conf: &Path, args: &[&str]) -> Output {
-    hark_command()
-        .arg("listen")
-        .args(args)
-        .env("ALSA_CONFIG_PATH", conf)
-        .output()
-        .expect("the hark binary runs")
-}
 
 /// The one file in `dir` ending in `suffix`.
 fn output(dir: &Path, suffix: &str) -> PathBuf {
@@ -86,161 +34,8 @@ fn json_lines(text: &str) -> Vec<Value> {
         .collect()
 }
 
-/// (class, onset, offset, peak) of each event line.
-fn events(lines: &[Value]) -> Vec<(String, f64, f64, f64)> {
-    let mut v: Vec<_> = lines
-        .iter()
-        .map(|l| {
-            (
-                l["class"].as_str().unwrap().to_string(),
-                l["onset_s"].as_f64().unwrap(),
-                l["offset_s"].as_f64().unwrap(),
-                l["peak"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    v.sort_by(|a, b| a.1.total_cmp(&b.1));
-    v
-}
-
 fn summary(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(output(dir, ".summary.json")).unwrap()).unwrap()
-}
-
-#[cfg(feature = "listen")]
-#[test]
-fn capture_through_alsa_gives_the_events_of_detect_and_drops_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (path, samples, rate) = recording(dir.path());
-    let conf = alsa_config(dir.path(), &samples, rate);
-    let seconds = samples.len() as f64 / rate as f64;
-    // The file plugin is not paced: the ring must hold the whole file for nothing to drop.
-    let out = listen_alsa(
-        &conf,
-        &[
-            "--duration",
-            &format!("{seconds:.9}"),
-            "--buffer",
-            &format!("{}", seconds.ceil() + 1.0),
-            "--json",
-            "--quiet",
-            "--out",
-            dir.path().to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let detect = hark(&[
-        "detect",
-        path.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        "--quiet",
-    ]);
-    assert!(detect.status.success(), "{}", text(&detect));
-    let expected = events(&json_lines(&String::from_utf8_lossy(&detect.stdout)));
-    assert!(!expected.is_empty(), "the recording has events");
-
-    // stdout and the event log say the same, and it is what `hark detect` says of the file.
-    let printed = events(&json_lines(&String::from_utf8_lossy(&out.stdout)));
-    let log = std::fs::read_to_string(output(dir.path(), ".events.jsonl")).unwrap();
-    assert_eq!(events(&json_lines(&log)), printed);
-    assert_eq!(printed, expected);
-
-    let s = summary(dir.path());
-    let t = &s["totals"];
-    assert_eq!(t["samples_arrived"], samples.len() as u64, "{s}");
-    assert_eq!(t["samples_analysed"], samples.len() as u64, "{s}");
-    assert_eq!(t["samples_dropped"], 0, "{s}");
-    assert_eq!(t["gaps"], 0, "{s}");
-    assert_eq!(s["events"], expected.len() as u64);
-    // The Raven table written at the end holds every event.
-    let table = std::fs::read_to_string(output(dir.path(), ".Table.1.selections.txt")).unwrap();
-    assert_eq!(table.lines().count(), expected.len() + 1);
-}
-
-#[cfg(feature = "listen")]
-#[test]
-fn a_starved_worker_drops_at_the_ring_counted_exactly_while_the_callback_never_waits() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_, samples, rate) = recording(dir.path());
-    let conf = alsa_config(dir.path(), &samples, rate);
-    let seconds = samples.len() as f64 / rate as f64;
-    let starve_ms = 40;
-    let out = listen_alsa(
-        &conf,
-        &[
-            "--rate",
-            &rate.to_string(),
-            "--duration",
-            &format!("{seconds:.9}"),
-            "--buffer",
-            "0.5",
-            "--starve-ms",
-            &starve_ms.to_string(),
-            "--quiet",
-            "--out",
-            dir.path().to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let s = summary(dir.path());
-    let t = &s["totals"];
-    let n = |k: &str| t[k].as_u64().unwrap();
-    assert_eq!(n("samples_arrived"), samples.len() as u64, "{s}");
-    assert!(n("samples_dropped") > 0, "{s}");
-    assert_eq!(
-        n("samples_analysed") + n("samples_dropped"),
-        n("samples_arrived"),
-        "{s}"
-    );
-    assert!(n("ring_high_water") <= n("ring_capacity"), "{s}");
-    // The callback went on at its own pace while the worker slept.
-    let slowest = t["slowest_callback_ms"].as_f64().unwrap();
-    assert!(
-        slowest < starve_ms as f64 / 2.0,
-        "the callback took {slowest} ms"
-    );
-
-    // Every gap is in the activity log with its size; together they are the drops.
-    let log = std::fs::read_to_string(output(dir.path(), ".log")).unwrap();
-    let gaps: Vec<u64> = log
-        .lines()
-        .filter_map(|l| l.split_once("gap: "))
-        .map(|(_, rest)| rest.split_whitespace().next().unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(gaps.len() as u64, n("gaps"), "{log}");
-    assert_eq!(gaps.iter().sum::<u64>(), n("samples_dropped"), "{log}");
-    // And the summary on stderr says so.
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!("{} dropped", n("samples_dropped"))),
-        "{stderr}"
-    );
-}
-
-#[cfg(feature = "listen")]
-#[test]
-fn a_device_that_is_not_there_is_named_in_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = alsa_config(dir.path(), &[0.0; 16], 16_000);
-    let out = listen_alsa(
-        &conf,
-        &[
-            "--device",
-            "no-such-card",
-            "--out",
-            dir.path().to_str().unwrap(),
-        ],
-    );
-    assert!(!out.status.success());
-    let t = text(&out);
-    assert!(
-        t.contains("no input device \"no-such-card\"") && t.contains("--list-devices"),
-        "{t}"
-    );
-    let list = listen_alsa(&conf, &["--list-devices"]);
-    assert!(list.status.success(), "{}", text(&list));
-    assert!(text(&list).contains("(default)"), "{}", text(&list));
 }
 
 #[cfg(unix)]
@@ -346,4 +141,213 @@ fn an_input_that_goes_silent_is_reopened_with_backoff() {
     assert!(log.contains("input reopened after 1 attempt(s)"), "{log}");
     let captures = summary(dir.path())["totals"]["captures"].as_u64().unwrap();
     assert!(captures >= 2, "{captures} captures:\n{log}");
+}
+
+/// Capture through cpal and ALSA's file plugin (builds with sound card capture only).
+#[cfg(feature = "listen")]
+mod alsa {
+    use super::*;
+    use hark::decode::{ChannelChoice, FileSource};
+    use hark::resample::resample_all;
+    use hark::sinks::{Encoding, write_wav};
+    use hark::source::Source;
+    use std::process::Output;
+
+    /// The rate of the file plugin's device (and the default rate hark picks): capture is
+    /// bit-exact at the configured rate, in mono.
+    const RATE: u32 = 48_000;
+
+    /// The recording captured, as mono f32 at 48 kHz (what the file plugin will deliver), and the
+    /// same audio written as a WAV file in `dir` for `hark detect`.
+    fn recording(dir: &Path) -> (PathBuf, Vec<f32>, u32) {
+        let path = std::env::var_os("HARK_LISTEN_RECORDING")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| bundled("bird0_2.wav"));
+        let mut source = FileSource::open(&path, ChannelChoice::MixDown).unwrap();
+        let mut samples = Vec::new();
+        while source.read(&mut samples).unwrap() {}
+        let samples = resample_all(&samples, source.info().sample_rate, RATE).unwrap();
+        let wav = dir.join("recording.wav");
+        write_wav(&wav, &samples, RATE, Encoding::Float32).unwrap();
+        (wav, samples, RATE)
+    }
+
+    /// An ALSA configuration whose default capture device plays `samples` through the file plugin.
+    fn alsa_config(dir: &Path, samples: &[f32], rate: u32) -> PathBuf {
+        let raw = dir.join("in.raw");
+        let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        std::fs::write(&raw, bytes).unwrap();
+        let conf = dir.join("asound.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "</usr/share/alsa/alsa.conf>\n\
+                 pcm.capfile {{ type file slave.pcm \"null\" file \"/dev/null\" infile \"{}\" format \"raw\" }}\n\
+                 pcm.!default {{ type plug slave {{ pcm \"capfile\" format FLOAT_LE rate {rate} channels 1 }} }}\n",
+                raw.display()
+            ),
+        )
+        .unwrap();
+        conf
+    }
+
+    /// Runs `hark listen` capturing from the file plugin.
+    fn listen_alsa(conf: &Path, args: &[&str]) -> Output {
+        hark_command()
+            .arg("listen")
+            .args(args)
+            .env("ALSA_CONFIG_PATH", conf)
+            .output()
+            .expect("the hark binary runs")
+    }
+
+    /// (class, onset, offset, peak) of each event line.
+    fn events(lines: &[Value]) -> Vec<(String, f64, f64, f64)> {
+        let mut v: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l["class"].as_str().unwrap().to_string(),
+                    l["onset_s"].as_f64().unwrap(),
+                    l["offset_s"].as_f64().unwrap(),
+                    l["peak"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1));
+        v
+    }
+
+    #[test]
+    fn capture_through_alsa_gives_the_events_of_detect_and_drops_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, samples, rate) = recording(dir.path());
+        let conf = alsa_config(dir.path(), &samples, rate);
+        let seconds = samples.len() as f64 / rate as f64;
+        // The file plugin is not paced: the ring must hold the whole file for nothing to drop.
+        let out = listen_alsa(
+            &conf,
+            &[
+                "--duration",
+                &format!("{seconds:.9}"),
+                "--buffer",
+                &format!("{}", seconds.ceil() + 1.0),
+                "--json",
+                "--quiet",
+                "--out",
+                dir.path().to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let detect = hark(&[
+            "detect",
+            path.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ]);
+        assert!(detect.status.success(), "{}", text(&detect));
+        let expected = events(&json_lines(&String::from_utf8_lossy(&detect.stdout)));
+        assert!(!expected.is_empty(), "the recording has events");
+
+        // stdout and the event log say the same, and it is what `hark detect` says of the file.
+        let printed = events(&json_lines(&String::from_utf8_lossy(&out.stdout)));
+        let log = std::fs::read_to_string(output(dir.path(), ".events.jsonl")).unwrap();
+        assert_eq!(events(&json_lines(&log)), printed);
+        assert_eq!(printed, expected);
+
+        let s = summary(dir.path());
+        let t = &s["totals"];
+        assert_eq!(t["samples_arrived"], samples.len() as u64, "{s}");
+        assert_eq!(t["samples_analysed"], samples.len() as u64, "{s}");
+        assert_eq!(t["samples_dropped"], 0, "{s}");
+        assert_eq!(t["gaps"], 0, "{s}");
+        assert_eq!(s["events"], expected.len() as u64);
+        // The Raven table written at the end holds every event.
+        let table = std::fs::read_to_string(output(dir.path(), ".Table.1.selections.txt")).unwrap();
+        assert_eq!(table.lines().count(), expected.len() + 1);
+    }
+
+    #[test]
+    fn a_starved_worker_drops_at_the_ring_counted_exactly_while_the_callback_never_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, samples, rate) = recording(dir.path());
+        let conf = alsa_config(dir.path(), &samples, rate);
+        let seconds = samples.len() as f64 / rate as f64;
+        let starve_ms = 40;
+        let out = listen_alsa(
+            &conf,
+            &[
+                "--rate",
+                &rate.to_string(),
+                "--duration",
+                &format!("{seconds:.9}"),
+                "--buffer",
+                "0.5",
+                "--starve-ms",
+                &starve_ms.to_string(),
+                "--quiet",
+                "--out",
+                dir.path().to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let s = summary(dir.path());
+        let t = &s["totals"];
+        let n = |k: &str| t[k].as_u64().unwrap();
+        assert_eq!(n("samples_arrived"), samples.len() as u64, "{s}");
+        assert!(n("samples_dropped") > 0, "{s}");
+        assert_eq!(
+            n("samples_analysed") + n("samples_dropped"),
+            n("samples_arrived"),
+            "{s}"
+        );
+        assert!(n("ring_high_water") <= n("ring_capacity"), "{s}");
+        // The callback went on at its own pace while the worker slept.
+        let slowest = t["slowest_callback_ms"].as_f64().unwrap();
+        assert!(
+            slowest < starve_ms as f64 / 2.0,
+            "the callback took {slowest} ms"
+        );
+
+        // Every gap is in the activity log with its size; together they are the drops.
+        let log = std::fs::read_to_string(output(dir.path(), ".log")).unwrap();
+        let gaps: Vec<u64> = log
+            .lines()
+            .filter_map(|l| l.split_once("gap: "))
+            .map(|(_, rest)| rest.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(gaps.len() as u64, n("gaps"), "{log}");
+        assert_eq!(gaps.iter().sum::<u64>(), n("samples_dropped"), "{log}");
+        // And the summary on stderr says so.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{} dropped", n("samples_dropped"))),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn a_device_that_is_not_there_is_named_in_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = alsa_config(dir.path(), &[0.0; 16], 16_000);
+        let out = listen_alsa(
+            &conf,
+            &[
+                "--device",
+                "no-such-card",
+                "--out",
+                dir.path().to_str().unwrap(),
+            ],
+        );
+        assert!(!out.status.success());
+        let t = text(&out);
+        assert!(
+            t.contains("no input device \"no-such-card\"") && t.contains("--list-devices"),
+            "{t}"
+        );
+        let list = listen_alsa(&conf, &["--list-devices"]);
+        assert!(list.status.success(), "{}", text(&list));
+        assert!(text(&list).contains("(default)"), "{}", text(&list));
+    }
 }
