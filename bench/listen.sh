@@ -15,7 +15,17 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 wav=tests/data/finch/bird0_2.wav
 
-summary() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); t=s["totals"]; print(f"events {s[\"events\"]}, latency p50 {s[\"latency_ms\"][\"p50\"]} ms, p99 {s[\"latency_ms\"][\"p99\"]} ms, max {s[\"latency_ms\"][\"max\"]} ms, load {100*s[\"load\"]:.1} %, dropped {t[\"samples_dropped\"]} of {t[\"samples_arrived\"]}, slowest callback {t[\"slowest_callback_ms\"]:.3} ms, peak RSS {s[\"peak_rss_bytes\"]/1e6:.1} MB, wall {s[\"seconds\"]} s")' "$1"; }
+summary() {
+    python3 - "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+t, l = s["totals"], s["latency_ms"]
+print(f"events {s['events']}, latency p50 {l['p50']} ms, p99 {l['p99']} ms, max {l['max']} ms, "
+      f"load {100 * s['load']:.1f} %, dropped {t['samples_dropped']} of {t['samples_arrived']}, "
+      f"slowest callback {t['slowest_callback_ms']:.3f} ms, peak RSS {s['peak_rss_bytes'] / 1e6:.1f} MB, "
+      f"wall {s['seconds']} s")
+PY
+}
 
 mkdir -p "$out/latency"
 target/release/hark listen --replay "$wav" --loop --speed 1 --duration "$seconds" --quiet \

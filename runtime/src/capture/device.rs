@@ -25,9 +25,30 @@ pub struct DeviceInfo {
     pub default_format: String,
 }
 
-/// Every input device of the default host.
-pub fn list_devices() -> Result<Vec<DeviceInfo>> {
-    let host = cpal::default_host();
+/// The audio host named `name` (`alsa`, `jack`, `pipewire`: those this build has), or the
+/// default one.
+pub fn host(name: Option<&str>) -> Result<cpal::Host> {
+    let Some(name) = name else {
+        return Ok(cpal::default_host());
+    };
+    let hosts = cpal::available_hosts();
+    match hosts.iter().find(|h| h.name().eq_ignore_ascii_case(name)) {
+        Some(id) => cpal::host_from_id(*id).map_err(|e| anyhow!("audio host {name}: {e}")),
+        None => bail!(
+            "no audio host {name:?} in this build (it has: {}; JACK and PipeWire are cargo \
+             features `jack` and `pipewire`)",
+            hosts
+                .iter()
+                .map(|h| h.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Every input device of a host.
+pub fn list_devices(host_name: Option<&str>) -> Result<Vec<DeviceInfo>> {
+    let host = host(host_name)?;
     let default = host.default_input_device().and_then(|d| d.id().ok());
     let devices = host
         .input_devices()
@@ -63,7 +84,7 @@ pub struct DeviceStream {
 /// Opens `request.device` (default: the host's default input), negotiates a format and returns
 /// it without starting anything.
 pub fn negotiate(request: &Request) -> Result<(cpal::Device, Format)> {
-    let host = cpal::default_host();
+    let host = host(request.host.as_deref())?;
     let device = match &request.device {
         None => host
             .default_input_device()

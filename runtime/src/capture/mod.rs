@@ -30,6 +30,8 @@ pub enum Input {
 /// What the user asked of the sound card.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
+    /// Audio host (default: the platform's default, ALSA on Linux).
+    pub host: Option<String>,
     /// Device id or name (default: the host's default input).
     pub device: Option<String>,
     /// Sample rate (default: the device's default rate).

@@ -1,4 +1,4 @@
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -6,6 +6,15 @@ use anyhow::{Context, Result};
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a
 /// reader (or a power cut) never sees half a file.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(contents))
+}
+
+/// Like [`write_atomic`], for contents written piece by piece by `write` (a table too large to
+/// build in memory first).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -18,13 +27,13 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
+    let attempt = || -> std::io::Result<()> {
+        let mut file = BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)
     };
-    write()
+    attempt()
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             e

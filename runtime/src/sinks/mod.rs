@@ -12,13 +12,13 @@ mod wav;
 
 use std::path::Path;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 pub use clip_recorder::ClipRecorder;
 pub use clips::{Roll, clip_name, write_clips};
 pub use csv::{CSV_HEADER, events_csv};
 pub use event_log::{EventLog, read_event_log};
 pub use jsonl::{Live, event_json, events_jsonl};
-pub use raven::{RAVEN_HEADER, raven_table, raven_table_name};
+pub use raven::{RAVEN_HEADER, raven_table, raven_table_name, write_raven_table};
 pub use wav::{Encoding, write_wav};
 
 use crate::events::Event;

@@ -1,4 +1,4 @@
-use std::fmt::Write;
+use std::io::Write;
 use std::path::Path;
 
 use crate::events::Event;
@@ -23,10 +23,24 @@ pub fn raven_table(
     band_hz: (f64, f64),
     audio_file: &str,
 ) -> String {
-    let mut out = format!("{RAVEN_HEADER}\n");
+    let mut out = Vec::new();
+    write_raven_table(&mut out, events, classes, band_hz, audio_file)
+        .expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the table is UTF-8")
+}
+
+/// [`raven_table`], written row by row into `out`.
+pub fn write_raven_table(
+    out: &mut dyn Write,
+    events: &[Event],
+    classes: &[String],
+    band_hz: (f64, f64),
+    audio_file: &str,
+) -> std::io::Result<()> {
+    writeln!(out, "{RAVEN_HEADER}")?;
     for (i, e) in events.iter().enumerate() {
         let class = classes.get(e.class).map(String::as_str).unwrap_or("?");
-        let _ = writeln!(
+        writeln!(
             out,
             "{}\tSpectrogram 1\t1\t{:.6}\t{:.6}\t{:.1}\t{:.1}\t{class}\t{:.4}\t{:.4}\t{audio_file}",
             i + 1,
@@ -36,9 +50,9 @@ pub fn raven_table(
             band_hz.1,
             e.peak,
             e.mean,
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ use hark::capture::{self, Input, Request, Running};
 use hark::decode::ChannelChoice;
 use hark::engine::EngineSpec;
 use hark::precision::Precision;
-use hark::sinks::{ClipRecorder, Roll, raven_table, read_event_log, write_atomic};
+use hark::sinks::{
+    ClipRecorder, Roll, read_event_log, write_atomic, write_atomic_with, write_raven_table,
+};
 
 use super::detect::rules::RuleFlags;
 use super::load_model;
@@ -31,6 +33,9 @@ pub struct ListenArgs {
     /// List the input devices and their default formats, and exit.
     #[arg(long)]
     list_devices: bool,
+    /// Audio host: alsa, or jack / pipewire where hark was built with those features.
+    #[arg(long, conflicts_with = "replay")]
+    host: Option<String>,
     /// Replay a recording as if it came from a sound card, instead of capturing (to try a
     /// setup without a microphone; the latency and endurance benchmarks use it).
     #[arg(long, value_name = "FILE")]
@@ -106,7 +111,7 @@ enum End {
 
 pub fn listen(args: &ListenArgs) -> Result<()> {
     if args.list_devices {
-        return list_devices();
+        return list_devices(args.host.as_deref());
     }
     for (flag, v) in [
         ("--buffer", args.buffer),
@@ -139,6 +144,7 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
             repeat: args.repeat,
         },
         None => Input::Device(Request {
+            host: args.host.clone(),
             device: args.device.clone(),
             rate: args.rate,
             channel: args.channel.map(|c| c as usize - 1),
@@ -413,10 +419,9 @@ fn finish(
     let mut events = read_event_log(&events_path, classes)?;
     events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
     let table = out.join(format!("{}.Table.1.selections.txt", report.stem));
-    write_atomic(
-        &table,
-        raven_table(&events, classes, band_hz, &report.stem).as_bytes(),
-    )?;
+    write_atomic_with(&table, |w| {
+        write_raven_table(w, &events, classes, band_hz, &report.stem)
+    })?;
     let latency = |q: f64| {
         report
             .latency
@@ -450,10 +455,10 @@ fn finish(
     Ok(())
 }
 
-fn list_devices() -> Result<()> {
+fn list_devices(host: Option<&str>) -> Result<()> {
     #[cfg(feature = "listen")]
     {
-        let devices = capture::device::list_devices()?;
+        let devices = capture::device::list_devices(host)?;
         if devices.is_empty() {
             println!("no input devices");
         }
@@ -464,5 +469,8 @@ fn list_devices() -> Result<()> {
         Ok(())
     }
     #[cfg(not(feature = "listen"))]
-    bail!("this hark was built without sound card capture (cargo feature `listen`)")
+    {
+        let _ = host;
+        bail!("this hark was built without sound card capture (cargo feature `listen`)")
+    }
 }
