@@ -31,6 +31,8 @@ pub struct Counters {
     /// Set when the source has delivered everything it will (a `--duration` reached, a replayed
     /// file ended).
     pub ended: AtomicBool,
+    /// Set when the writer is gone (capture stopped).
+    pub closed: AtomicBool,
 }
 
 /// One delivered block, as the worker learns of it.
@@ -180,6 +182,14 @@ impl RingWriter {
     }
 }
 
+impl Drop for RingWriter {
+    fn drop(&mut self) {
+        self.counters
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// What the worker reads next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece {
@@ -211,7 +221,9 @@ impl RingReader {
         let (mark, unread) = match self.block {
             Some(block) => block,
             None => {
-                let mark = self.marks.try_pop()?;
+                let Some(mark) = self.marks.try_pop() else {
+                    return self.closing_gap();
+                };
                 let kept = mark.end - self.position - (mark.dropped - self.dropped_seen);
                 (mark, kept)
             }
@@ -249,6 +261,29 @@ impl RingReader {
         Some(Piece::Audio {
             start,
             arrived_ns: mark.arrived_ns,
+        })
+    }
+
+    /// Once the writer is gone, the samples it dropped after its last mark (a mark that found
+    /// no room, at the end) as one last gap.
+    fn closing_gap(&mut self) -> Option<Piece> {
+        if !self
+            .counters
+            .closed
+            .load(std::sync::atomic::Ordering::Acquire)
+            || !self.marks.is_empty()
+        {
+            return None;
+        }
+        let arrived = self.counters.arrived.load(Relaxed);
+        let start = self.position;
+        (arrived > start).then(|| {
+            self.position = arrived;
+            self.dropped_seen = self.counters.dropped.load(Relaxed);
+            Piece::Gap {
+                start,
+                len: arrived - start,
+            }
         })
     }
 
@@ -386,13 +421,15 @@ mod tests {
         let (mut buf, mut kept, mut gaps) = (Vec::new(), 0u64, 0u64);
         loop {
             buf.clear();
+            // Asked before reading: once the feeder is gone, an empty read means the end.
+            let fed = feeder.is_finished();
             match reader.next(&mut buf, 37) {
                 Some(Piece::Audio { start, .. }) => {
                     assert_eq!(buf, ramp(start, buf.len() as u64));
                     kept += buf.len() as u64;
                 }
                 Some(Piece::Gap { len, .. }) => gaps += len,
-                None if feeder.is_finished() && reader.backlog() == 0 => break,
+                None if fed => break,
                 None => std::thread::yield_now(),
             }
         }
