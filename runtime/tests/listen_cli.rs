@@ -38,39 +38,39 @@ fn summary(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(output(dir, ".summary.json")).unwrap()).unwrap()
 }
 
+/// Runs `hark listen --replay` on a bundled recording with `args` into `dir`, and presses Ctrl-C
+/// after `ms` milliseconds.
 #[cfg(unix)]
-#[test]
-fn ctrl_c_stops_capture_closes_open_events_and_flushes_every_file() {
-    let dir = tempfile::tempdir().unwrap();
+fn replay_then_interrupt(dir: &Path, args: &[&str], ms: u64) -> std::process::Output {
     let wav = bundled("bird0_2.wav");
-    let clips = dir.path().join("clips");
     let child = hark_command()
-        .args([
-            "listen",
-            "--replay",
-            wav.to_str().unwrap(),
-            "--speed",
-            "1",
-            "--quiet",
-            "--json",
-        ])
-        .args([
-            "--out",
-            dir.path().to_str().unwrap(),
-            "--clips",
-            clips.to_str().unwrap(),
-        ])
+        .args(["listen", "--replay", wav.to_str().unwrap(), "--quiet"])
+        .args(["--out", dir.to_str().unwrap()])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Long enough to get past the first syllables (from 0.88 s), well short of the 12 s file.
-    std::thread::sleep(std::time::Duration::from_millis(3000));
+    std::thread::sleep(std::time::Duration::from_millis(ms));
     // SAFETY: signalling a child process this test started and still owns.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_capture_closes_open_events_and_flushes_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let clips = dir.path().join("clips");
+    let clips_arg = clips.to_str().unwrap();
+    // Long enough to get past the first syllables (from 0.88 s), well short of the 12 s file.
+    let out = replay_then_interrupt(
+        dir.path(),
+        &["--speed", "1", "--json", "--clips", clips_arg],
+        3000,
+    );
     assert!(out.status.success(), "{}", text(&out));
     let log = std::fs::read_to_string(output(dir.path(), ".log")).unwrap();
     assert!(log.contains("stopped by Ctrl-C"), "{log}");
@@ -109,29 +109,8 @@ fn bad_listen_arguments_are_refused_with_the_reason() {
 #[test]
 fn an_input_that_goes_silent_is_reopened_with_backoff() {
     let dir = tempfile::tempdir().unwrap();
-    let wav = bundled("bird0_2.wav");
     // At 1 % of real time the replay delivers a block every 2 s: a device gone quiet.
-    let child = hark_command()
-        .args([
-            "listen",
-            "--replay",
-            wav.to_str().unwrap(),
-            "--speed",
-            "0.01",
-            "--stall",
-            "0.3",
-        ])
-        .args(["--quiet", "--out", dir.path().to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(2500));
-    // SAFETY: signalling a child process this test started and still owns.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = replay_then_interrupt(dir.path(), &["--speed", "0.01", "--stall", "0.3"], 2500);
     assert!(out.status.success(), "{}", text(&out));
     let log = std::fs::read_to_string(output(dir.path(), ".log")).unwrap();
     assert!(
