@@ -15,6 +15,7 @@ use hark::capture::ring::RingReader;
 use hark::capture::{self, Input, Request, Running};
 use hark::decode::ChannelChoice;
 use hark::engine::EngineSpec;
+use hark::events::DEFAULT_MAX_EVENT_S;
 use hark::precision::Precision;
 use hark::sinks::{
     ClipRecorder, Roll, read_event_log, write_atomic, write_atomic_with, write_raven_table,
@@ -198,7 +199,10 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
                     pre_s: args.pre_roll,
                     post_s: args.post_roll,
                 },
-                rules.max_frames as f64 * rules.hop_s,
+                match rules.max_frames {
+                    0 => DEFAULT_MAX_EVENT_S,
+                    n => n as f64 * rules.hop_s,
+                },
                 rules.merge_gap_frames as f64 * rules.hop_s + 2.0,
             )?),
             None => None,
