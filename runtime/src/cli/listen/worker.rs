@@ -127,10 +127,7 @@ impl<'a> Worker<'a> {
                 self.tally.analysed += self.buf.len() as u64;
                 self.last_arrival_ns = arrived_ns;
                 if let Some(clips) = self.clips.as_deref_mut() {
-                    let buf = std::mem::take(&mut self.buf);
-                    let written = clips.push(&buf);
-                    self.buf = buf;
-                    written?;
+                    clips.push(&self.buf)?;
                 }
                 report.busy(began.elapsed());
                 self.report_closed(reader.now_ns(), true, report)?;
