@@ -7,6 +7,8 @@
 //! chunk's own keys and values are used as computed. `hark-train quantize --firmware` writes the
 //! same rounding into the int8 ONNX file, so the two compute the same thing.
 
+#[cfg(all(feature = "dsp", target_arch = "arm"))]
+mod dsp;
 pub mod ops;
 
 use heapless::Vec;

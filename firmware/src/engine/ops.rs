@@ -12,10 +12,19 @@ pub fn quantize(x: &[f32], scale: f32, out: &mut [i8]) {
     }
 }
 
-/// Int32 dot product of an int8 row with an int8 weight row (i8 bytes), four at a time: the
-/// accumulators stay in registers (Cortex-M4: `ldrsb` and `smlabb` pairs).
+/// Int32 dot product of an int8 row with an int8 weight row (i8 bytes).
 #[inline]
 fn dot_i8(x: &[i8], w: &[u8]) -> i32 {
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    return super::dsp::dot_i8(x, w);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    dot_i8_portable(x, w)
+}
+
+/// [`dot_i8`] four at a time: the accumulators stay in registers (Cortex-M4: `ldrsb` and
+/// `smlabb` pairs).
+#[inline]
+pub(super) fn dot_i8_portable(x: &[i8], w: &[u8]) -> i32 {
     let (xs, ws) = (x.chunks_exact(4), w.chunks_exact(4));
     let tail: i32 = xs
         .remainder()
