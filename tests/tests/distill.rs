@@ -47,6 +47,7 @@ fn config(data: Option<PathBuf>) -> TrainConfig {
         min_event_s: 0.02,
         merge_gap_s: 0.0,
         distill: None,
+        qat: None,
         command: "distill test".into(),
     }
 }

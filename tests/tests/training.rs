@@ -33,6 +33,7 @@ fn config() -> TrainConfig {
         min_event_s: 0.02,
         merge_gap_s: 0.0,
         distill: None,
+        qat: None,
         command: "training test".into(),
     }
 }

@@ -593,6 +593,7 @@ fn train_command(
         min_event_s: a.min_event,
         merge_gap_s: a.merge_gap,
         distill,
+        qat: None,
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let progress = train(&cfg, &a.out, a.resume, None, true)?;

@@ -71,6 +71,9 @@ pub struct TrainConfig {
     /// Distillation from a teacher, when set.
     #[serde(default)]
     pub distill: Option<DistillConfig>,
+    /// Quantization-aware fine-tuning of another run's student, when set.
+    #[serde(default)]
+    pub qat: Option<QatConfig>,
     /// The command line that started the run.
     pub command: String,
 }
@@ -84,6 +87,16 @@ impl TrainConfig {
             "teacher agreement F1"
         }
     }
+}
+
+/// Quantization-aware fine-tuning (`hark-train quantize --qat`): start from a run's best
+/// weights and train with its weight matmuls fake-quantized at calibrated input steps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QatConfig {
+    /// The run whose best weights are fine-tuned.
+    pub from: PathBuf,
+    /// Input steps of the weight matmuls (`Student::with_fake_quant`).
+    pub steps: Vec<f32>,
 }
 
 fn all_labels() -> f64 {
@@ -286,6 +299,18 @@ pub fn train(
             .student
             .try_load_file(&weights)
             .with_context(|| format!("loading the pretrained encoder {}.bpk", weights.display()))?;
+    }
+    if let Some(qat) = &cfg.qat {
+        let weights = RunFiles {
+            dir: qat.from.clone(),
+        }
+        .best();
+        model.student = model
+            .student
+            .try_load_file(&weights)
+            .with_context(|| format!("loading {}.bpk to fine-tune", weights.display()))?
+            .with_fake_quant(Some(qat.steps.clone()))
+            .map_err(anyhow::Error::msg)?;
     }
     let mut optim = AdamWConfig::new()
         .with_weight_decay(cfg.weight_decay)

@@ -34,9 +34,8 @@ pub fn write_atomic_with(
         std::fs::rename(&tmp, path)
     };
     attempt()
-        .map_err(|e| {
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            e
         })
         .with_context(|| format!("writing {}", path.display()))
 }

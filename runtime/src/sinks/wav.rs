@@ -42,9 +42,8 @@ pub fn write_wav(path: &Path, samples: &[f32], rate: u32, encoding: Encoding) ->
         Ok(())
     };
     write()
-        .map_err(|e| {
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            e
         })
         .with_context(|| format!("writing {}", path.display()))
 }

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use prost::Message;
 
+use super::qat::{QatSettings, fine_tune};
 use super::scales::ActivationScale;
-use super::{Audio, QuantizeConfig, compare, quantize};
+use super::{Audio, QuantizeConfig, calibrate, compare, convert};
 use hark::onnx_proto::ModelProto;
 
 #[derive(clap::Args)]
@@ -34,6 +35,20 @@ pub struct QuantizeArgs {
     /// int8 per frame and head (then `hark-train export --firmware` writes its blob).
     #[arg(long)]
     pub firmware: bool,
+    /// Quantization-aware fine-tuning first, for when static quantization loses too much: RUN is
+    /// the training run --model was exported from (its data and settings are reused); its
+    /// student trains on with the weight matmuls fake-quantized at the calibrated steps.
+    #[arg(long, value_name = "RUN")]
+    pub qat: Option<PathBuf>,
+    /// Optimizer steps of --qat.
+    #[arg(long, default_value_t = 300)]
+    pub qat_steps: u64,
+    /// Peak learning rate of --qat (warmup over a tenth of the steps, then cosine decay).
+    #[arg(long, default_value_t = 1e-4)]
+    pub qat_lr: f64,
+    /// Run folder of --qat (checkpoints, metrics, the tuned f32 model) [default: RUN-qat].
+    #[arg(long)]
+    pub qat_out: Option<PathBuf>,
     /// Held-out audio to compare the f32 and int8 probabilities on (files or folders).
     #[arg(long)]
     pub check: Vec<PathBuf>,
@@ -76,8 +91,45 @@ pub fn run(a: QuantizeArgs) -> Result<()> {
     let rate = contract.sample_rate;
     let calibration = Audio::load(&cfg.calibration, rate, cfg.calibration_seconds);
     warn_failed(&calibration, "calibration");
-    let (mut int8, report) = quantize(&model, &calibration, &cfg)
-        .with_context(|| format!("quantizing {}", a.model.display()))?;
+    let calibrated = calibrate(&model, &calibration, &cfg)
+        .with_context(|| format!("calibrating {}", a.model.display()))?;
+    let (mut int8, report) = match &a.qat {
+        None => convert(&model, &calibrated, &cfg),
+        Some(run) => {
+            anyhow::ensure!(
+                !cfg.front,
+                "--qat fine-tunes the transformer's and head's matmuls: leave out --front and --firmware"
+            );
+            let settings = QatSettings {
+                run: run.clone(),
+                steps: a.qat_steps,
+                lr: a.qat_lr,
+                out: a.qat_out.clone().unwrap_or_else(|| {
+                    let mut name = run.file_name().unwrap_or_default().to_os_string();
+                    name.push("-qat");
+                    run.with_file_name(name)
+                }),
+                show_progress: true,
+            };
+            let (tuned, calibrated, progress) = fine_tune(&calibrated, &settings)?;
+            let (mut int8, report) = convert(&tuned, &calibrated, &cfg)?;
+            super::set_metadata(
+                &mut int8,
+                "hark.provenance.qat",
+                format!(
+                    "fine-tuned {} steps with fake quantization from {} (run {}, best validation \
+                     F1 {:.4} at step {})",
+                    a.qat_steps,
+                    run.display(),
+                    settings.out.display(),
+                    progress.best_f1,
+                    progress.best_step
+                ),
+            );
+            Ok((int8, report))
+        }
+    }
+    .with_context(|| format!("quantizing {}", a.model.display()))?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     super::set_metadata(&mut int8, "hark.provenance.quantize_command", command);
     let out = int8.encode_to_vec();

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod calibrate;
 pub mod command;
+pub mod qat;
 pub mod rewrite;
 pub mod scales;
 
@@ -19,7 +20,7 @@ use hark::session::Session;
 use prost::Message;
 
 use calibrate::ProbedModel;
-use rewrite::{QuantizedMatMul, to_int8, weight_matmuls};
+use rewrite::{QuantizedMatMul, WeightMatMul, to_int8, weight_matmuls};
 use scales::{ActivationScale, Histogram, activation_scale};
 
 /// How to quantize.
@@ -120,6 +121,17 @@ pub fn set_metadata(model: &mut ModelProto, key: &str, value: String) {
     }
 }
 
+/// Activation steps calibrated for a model's weight matmuls.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    /// The matmuls made int8, in graph order, with their input steps.
+    pub matmuls: Vec<(WeightMatMul, f32)>,
+    /// Weight matmuls left in f32, by weight name.
+    pub kept_f32: Vec<String>,
+    pub files: usize,
+    pub seconds: f64,
+}
+
 /// Quantizes `model` (a contract-1 f32 student) with activation scales calibrated on
 /// `calibration` audio (at the model's rate).
 pub fn quantize(
@@ -127,6 +139,15 @@ pub fn quantize(
     calibration: &Audio,
     cfg: &QuantizeConfig,
 ) -> Result<(ModelProto, QuantizeReport)> {
+    convert(model, &calibrate(model, calibration, cfg)?, cfg)
+}
+
+/// Chooses the weight matmuls to make int8 and calibrates their input steps on `calibration`.
+pub fn calibrate(
+    model: &ModelProto,
+    calibration: &Audio,
+    cfg: &QuantizeConfig,
+) -> Result<Calibration> {
     let rate = model_rate(model)?;
     anyhow::ensure!(
         !calibration.files.is_empty(),
@@ -166,7 +187,7 @@ pub fn quantize(
         .iter()
         .map(|h| activation_scale(h.clip(cfg.method)))
         .collect();
-    let with_scales: Vec<_> = chosen
+    let matmuls = chosen
         .into_iter()
         .map(|m| {
             let probe = probes
@@ -175,7 +196,21 @@ pub fn quantize(
             (m, scales[probe])
         })
         .collect();
-    let (mut int8, layers) = to_int8(model, &with_scales)?;
+    Ok(Calibration {
+        matmuls,
+        kept_f32: kept.into_iter().map(|(_, m)| m.weight).collect(),
+        files: calibration.files.len(),
+        seconds: calibration.seconds(rate),
+    })
+}
+
+/// Rewrites `model`'s calibrated matmuls to int8 and records how in its metadata.
+pub fn convert(
+    model: &ModelProto,
+    calibration: &Calibration,
+    cfg: &QuantizeConfig,
+) -> Result<(ModelProto, QuantizeReport)> {
+    let (mut int8, layers) = to_int8(model, &calibration.matmuls)?;
     if cfg.int8_cache {
         cache::int8_cache(&mut int8)?;
     }
@@ -185,15 +220,15 @@ pub fn quantize(
         ActivationScale::Percentile(p) => format!("the {p} percentile of |x|"),
         ActivationScale::Mse => "the clip of least squared error".into(),
     };
-    let seconds = calibration.seconds(rate);
     set_metadata(
         &mut int8,
         "hark.provenance.quantization",
         format!(
             "static int8: {} weight matmuls with per-channel symmetric weights, per-tensor \
-             activation scales at {method}, calibrated on {seconds:.0} s of audio in {} files{}",
+             activation scales at {method}, calibrated on {:.0} s of audio in {} files{}",
             layers.len(),
-            calibration.files.len(),
+            calibration.seconds,
+            calibration.files,
             if cfg.int8_cache {
                 "; key/value cache carried in int8 per frame and head (the firmware's)"
             } else {
@@ -204,10 +239,10 @@ pub fn quantize(
     Ok((
         int8,
         QuantizeReport {
-            calibration_files: calibration.files.len(),
-            calibration_seconds: seconds,
+            calibration_files: calibration.files,
+            calibration_seconds: calibration.seconds,
             layers,
-            kept_f32: kept.into_iter().map(|(_, m)| m.weight).collect(),
+            kept_f32: calibration.kept_f32.clone(),
         },
     ))
 }

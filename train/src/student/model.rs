@@ -7,6 +7,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
 
 use super::config::StudentConfig;
+use super::fake_quant;
 use super::weights::{ConvWeights, Dense, LayerWeights, NORM_EPS, Norm, StudentWeights};
 
 /// About this many query frames per attention block in the offline pass (whole chunks): long
@@ -41,6 +42,10 @@ pub struct Student {
     head: Linear,
     #[module(skip)]
     config: StudentConfig,
+    /// Int8 steps of the weight matmuls' inputs, for quantization-aware fine-tuning: per layer
+    /// qkv, out, ffn_in, ffn_out, then the head (the matmuls `hark-train quantize` makes int8).
+    #[module(skip)]
+    fake_quant: Option<Vec<f32>>,
 }
 
 fn norm(d: usize, device: &Device) -> LayerNorm {
@@ -84,6 +89,7 @@ impl StudentConfig {
             final_norm: norm(d, device),
             head: LinearConfig::new(d, self.classes.len()).init(device),
             config: self.clone(),
+            fake_quant: None,
         }
     }
 }
@@ -116,10 +122,12 @@ fn attention_bias(
 }
 
 impl Layer {
-    fn forward(&self, x: Tensor<3>, c: &StudentConfig) -> Tensor<3> {
+    /// `steps`: the fake-quantization steps of qkv, out, ffn_in and ffn_out, or none.
+    fn forward(&self, x: Tensor<3>, c: &StudentConfig, steps: Option<&[f32]>) -> Tensor<3> {
         let [b, t, d] = x.dims();
         let (h, dh) = (c.heads, c.head_dim());
-        let qkv = self.qkv.forward(self.attn_norm.forward(x.clone())); // [b, t, 3d]
+        let step = |i: usize| steps.map(|s| s[i]);
+        let qkv = fake_quant::dense(&self.qkv, self.attn_norm.forward(x.clone()), step(0)); // [b, t, 3d]
         let qkv = qkv.reshape([b, t, 3 * h, dh]).swap_dims(1, 2); // [b, 3h, t, dh]
         let q = qkv.clone().narrow(1, 0, h) * (1.0 / (dh as f32).sqrt());
         let k = qkv.clone().narrow(1, h, h);
@@ -140,11 +148,9 @@ impl Layer {
             outputs.push(softmax(scores, 3).matmul(v.clone().narrow(2, k0, q1 - k0))); // [b, h, q, dh]
         }
         let o = Tensor::cat(outputs, 2).swap_dims(1, 2).reshape([b, t, d]);
-        let x = x + self.out.forward(o);
-        let f = self
-            .ffn_out
-            .forward(gelu(self.ffn_in.forward(self.ffn_norm.forward(x.clone()))));
-        x + f
+        let x = x + fake_quant::dense(&self.out, o, step(1));
+        let hidden = fake_quant::dense(&self.ffn_in, self.ffn_norm.forward(x.clone()), step(2));
+        x + fake_quant::dense(&self.ffn_out, gelu(hidden), step(3))
     }
 }
 
@@ -183,8 +189,9 @@ impl Student {
     /// order (self-supervised pretraining regresses an average of the top ones).
     pub fn encode(&self, mut h: Tensor<3>) -> Vec<Tensor<3>> {
         let mut outputs = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
-            h = layer.forward(h, &self.config);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let steps = self.fake_quant.as_deref().map(|s| &s[4 * i..4 * i + 4]);
+            h = layer.forward(h, &self.config, steps);
             outputs.push(h.clone());
         }
         outputs
@@ -192,7 +199,24 @@ impl Student {
 
     /// Frame logits `[batch, frames, classes]` from the last layer's output.
     pub fn classify(&self, h: Tensor<3>) -> Tensor<3> {
-        self.head.forward(self.final_norm.forward(h))
+        let step = self.fake_quant.as_deref().map(|s| s[4 * self.layers.len()]);
+        fake_quant::dense(&self.head, self.final_norm.forward(h), step)
+    }
+
+    /// The same student computing with its weight matmuls fake-quantized at these input steps
+    /// (qkv, out, ffn_in, ffn_out per layer, then the head), or in plain f32 with `None`.
+    pub fn with_fake_quant(self, steps: Option<Vec<f32>>) -> Result<Self, String> {
+        let want = 4 * self.layers.len() + 1;
+        match &steps {
+            Some(s) if s.len() != want => Err(format!(
+                "{} fake-quantization steps for {want} weight matmuls",
+                s.len()
+            )),
+            _ => Ok(Self {
+                fake_quant: steps,
+                ..self
+            }),
+        }
     }
 
     /// The weights as plain arrays, for export.
