@@ -1,7 +1,8 @@
 //! The firmware on a Cortex-M4F: the QEMU board binary (firmware/qemu) built for
 //! thumbv7em-none-eabihf, its flash and static RAM against the AudioMoth profile and the MCU
 //! tier, and a bundled recording streamed through it under qemu-system-arm (mps2-an386) with
-//! the same events as the firmware engine on the host.
+//! the same events as the firmware engine on the host, on a board clock (embassy-time on
+//! SysTick) that follows the emulated instruction count.
 //!
 //! Skips, saying so, when qemu-system-arm or the thumbv7em target is missing, unless
 //! HARK_REQUIRE_QEMU is set (tests/run-all.sh installs both and sets it).
@@ -142,26 +143,63 @@ fn board_binary_fits_the_audiomoth_and_finds_the_hosts_events_under_qemu() {
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
     std::fs::write(dir.path().join("audio.s16"), bytes).unwrap();
-    let out = Command::new("timeout")
-        .args([
-            "300",
-            "qemu-system-arm",
-            "-machine",
-            "mps2-an386",
-            "-nographic",
-        ])
-        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
-        .arg(&elf)
-        .current_dir(dir.path())
-        .output()
-        .expect("qemu-system-arm runs");
-    let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "qemu: {printed}{}",
-        String::from_utf8_lossy(&out.stderr)
+    // Each instruction takes 2^shift ns of board time.
+    let run = |shift: u32| -> (Vec<String>, [u64; 3]) {
+        let out = Command::new("timeout")
+            .args([
+                "300",
+                "qemu-system-arm",
+                "-machine",
+                "mps2-an386",
+                "-nographic",
+            ])
+            .args(["-icount", &format!("shift={shift}")])
+            .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+            .arg(&elf)
+            .current_dir(dir.path())
+            .output()
+            .expect("qemu-system-arm runs");
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "qemu: {printed}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (paced, lines): (Vec<String>, Vec<String>) = printed
+            .lines()
+            .map(|l| l.trim().to_string())
+            .partition(|l| l.starts_with("paced "));
+        let times: Vec<u64> = paced[0]
+            .split(' ')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        (lines, times.try_into().unwrap())
+    };
+    let (lines, [audio_us, fast_us, fast_lag]) = run(3);
+    let (slow_lines, [_, slow_us, slow_lag]) = run(4);
+    eprintln!(
+        "{audio_us} us of audio: board time {fast_us} us at 125 M instructions/s (largest lag \
+         {fast_lag} us), {slow_us} us at 62.5 M (lag {slow_lag} us)"
     );
-    let lines: Vec<String> = printed.lines().map(|l| l.trim().to_string()).collect();
+    assert_eq!(lines, slow_lines);
+    assert_eq!(audio_us, samples.len() as u64 * 1_000_000 / 16_000);
+    // The clock counts emulated work, its wraps included (SysTick wraps every 0.67 s).
+    let ratio = slow_us as f64 / fast_us as f64;
+    assert!(
+        (ratio - 2.0).abs() < 0.01,
+        "board times {fast_us} and {slow_us} us"
+    );
+    // Behind real time, the lag after the last read is about the time overrun.
+    for (took, lag) in [(fast_us, fast_lag), (slow_us, slow_lag)] {
+        assert!(lag <= took);
+        if took > audio_us {
+            assert!(
+                lag + 100_000 >= took - audio_us,
+                "lag {lag} us, took {took} us"
+            );
+        }
+    }
 
     let blob = std::fs::read(workspace().join("firmware/models/mcu.hmb")).unwrap();
     let expected = host_events(&blob, &samples);
