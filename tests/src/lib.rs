@@ -83,3 +83,35 @@ pub fn onnxruntime_agrees(model: &[u8], audio: &[f32], tract_probs: &[f32], tole
     eprintln!("{report}");
     assert!(out.status.success(), "onnx check failed:\n{report}");
 }
+
+/// A short supervised run of the `recorder` student on the bundled recordings: 40 steps of 4
+/// crops of 8 chunks; tests change what they need.
+pub fn short_run(command: &str) -> hark_train::training::TrainConfig {
+    hark_train::training::TrainConfig {
+        data: Some(bundled_finch()),
+        csv: None,
+        noise: vec![],
+        preset: "recorder".into(),
+        init: None,
+        label_fraction: 1.0,
+        class_name: "syllable".into(),
+        seed: 3,
+        steps: 40,
+        batch: 4,
+        crop_chunks: 8,
+        lr: 3e-3,
+        warmup: 5,
+        weight_decay: 0.01,
+        val_fraction: 0.2,
+        eval_every: 20,
+        focal_alpha: 0.5,
+        focal_gamma: 2.0,
+        on_threshold: 0.5,
+        off_threshold: 0.4,
+        min_event_s: 0.02,
+        merge_gap_s: 0.0,
+        distill: None,
+        qat: None,
+        command: command.into(),
+    }
+}

@@ -10,7 +10,7 @@ use burn::tensor::activation::sigmoid;
 use hark::annotations::read_raven;
 use hark::decode::{ChannelChoice, read_all};
 use hark::resample::resample_all;
-use hark_tests::{bundled_finch, shared_data, workspace};
+use hark_tests::{bundled_finch, shared_data, short_run, workspace};
 use hark_train::distill::DistillConfig;
 use hark_train::distill::tracks::TrackSource;
 use hark_train::export::run::export_run;
@@ -25,30 +25,14 @@ use prost::Message;
 fn config(data: Option<PathBuf>) -> TrainConfig {
     TrainConfig {
         data,
-        csv: None,
-        noise: vec![],
-        preset: "recorder".into(),
-        init: None,
-        label_fraction: 1.0,
-        class_name: "syllable".into(),
         seed: 5,
         steps: 2,
         batch: 2,
         crop_chunks: 4,
         lr: 1e-3,
         warmup: 1,
-        weight_decay: 0.01,
-        val_fraction: 0.2,
         eval_every: 2,
-        focal_alpha: 0.5,
-        focal_gamma: 2.0,
-        on_threshold: 0.5,
-        off_threshold: 0.4,
-        min_event_s: 0.02,
-        merge_gap_s: 0.0,
-        distill: None,
-        qat: None,
-        command: "distill test".into(),
+        ..short_run("distill test")
     }
 }
 

@@ -4,7 +4,7 @@
 
 use hark::model::Model;
 use hark::onnx_proto::ModelProto;
-use hark_tests::{bundled_finch, tract_probs};
+use hark_tests::{bundled_finch, short_run, tract_probs};
 use hark_train::export::run::export_run;
 use hark_train::inference::predict;
 use hark_train::quantize::qat::{QatSettings, fine_tune};
@@ -27,31 +27,10 @@ fn fake_quantized_student_computes_what_its_int8_model_computes() {
     let runs = tempfile::tempdir().unwrap();
     let (run, tuned_run) = (runs.path().join("run"), runs.path().join("run-qat"));
     let cfg = TrainConfig {
-        data: Some(bundled_finch()),
-        csv: None,
-        noise: vec![],
-        preset: "recorder".into(),
-        init: None,
-        label_fraction: 1.0,
-        class_name: "syllable".into(),
         seed: 5,
         steps: 30,
-        batch: 4,
-        crop_chunks: 8,
-        lr: 3e-3,
-        warmup: 5,
-        weight_decay: 0.01,
-        val_fraction: 0.2,
         eval_every: 30,
-        focal_alpha: 0.5,
-        focal_gamma: 2.0,
-        on_threshold: 0.5,
-        off_threshold: 0.4,
-        min_event_s: 0.02,
-        merge_gap_s: 0.0,
-        distill: None,
-        qat: None,
-        command: "qat test".into(),
+        ..short_run("qat test")
     };
     train(&cfg, &run, false, None, false).unwrap();
     let source = run.join("f32.onnx");

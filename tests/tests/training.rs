@@ -3,39 +3,13 @@
 
 use std::path::Path;
 
-use hark_tests::bundled_finch;
+use hark_tests::short_run;
 use hark_train::export::run::export_run;
 use hark_train::training::{Evaluation, TrainConfig, train};
 use prost::Message;
 
 fn config() -> TrainConfig {
-    TrainConfig {
-        data: Some(bundled_finch()),
-        csv: None,
-        noise: vec![],
-        preset: "recorder".into(),
-        init: None,
-        label_fraction: 1.0,
-        class_name: "syllable".into(),
-        seed: 3,
-        steps: 40,
-        batch: 4,
-        crop_chunks: 8,
-        lr: 3e-3,
-        warmup: 5,
-        weight_decay: 0.01,
-        val_fraction: 0.2,
-        eval_every: 20,
-        focal_alpha: 0.5,
-        focal_gamma: 2.0,
-        on_threshold: 0.5,
-        off_threshold: 0.4,
-        min_event_s: 0.02,
-        merge_gap_s: 0.0,
-        distill: None,
-        qat: None,
-        command: "training test".into(),
-    }
+    short_run("training test")
 }
 
 fn metrics(dir: &Path) -> Vec<Evaluation> {

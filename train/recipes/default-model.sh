@@ -7,7 +7,7 @@
 # from scratch that it is compared with is the embedded default (docs/quality.md), trained on
 # the same data and settings without a teacher.
 #
-#   train/recipes/default-model.sh [RUNS]     (default RUNS=runs; about 90 min on 2 cores)
+#   train/recipes/default-model.sh [RUNS]     (default RUNS=runs; about 100 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-runs}
@@ -32,14 +32,12 @@ for wav in $D/wav/*.wav; do
 done
 ln -sf "$(realpath $RUNS/trainmix/wav)"/* $T/mix/
 
-# The teacher: data2vec-2.0 pretraining, then fine-tuning with the sigmoid focal loss on the
-# annotated folder (600 steps, then resumed to 1200: the cosine schedule restarts at step 600).
+# The teacher: data2vec-2.0 pretraining, then 600 steps of fine-tuning with the sigmoid focal
+# loss on the annotated folder.
 $P pretrain --audio $U/opensoundscape --audio $U/birdvox --audio $U/great_tit --data $D \
     --out $RUNS/pretrain --steps 600 --seed 1
-TEACHER=(finetune --init $RUNS/pretrain --data $T --class-name syllable "${BACKGROUNDS[@]}"
-    --out $RUNS/teacher --eval-every 100 --warmup 50 --seed 1)
-$P "${TEACHER[@]}" --steps 600
-$P "${TEACHER[@]}" --steps 1200 --resume
+$P finetune --init $RUNS/pretrain --data $T --class-name syllable "${BACKGROUNDS[@]}" \
+    --out $RUNS/teacher --eval-every 100 --warmup 50 --seed 1 --steps 600
 $P export --run $RUNS/teacher --teacher --out $RUNS/teacher.onnx
 
 # The student: the teacher's soft targets on the annotated folder (the finch training files and
