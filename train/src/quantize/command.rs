@@ -88,6 +88,10 @@ pub fn run(a: QuantizeArgs) -> Result<()> {
         front: a.front || a.firmware,
         int8_cache: a.firmware,
     };
+    anyhow::ensure!(
+        a.qat.is_none() || !cfg.front,
+        "--qat fine-tunes the transformer's and head's matmuls: leave out --front and --firmware"
+    );
     let rate = contract.sample_rate;
     let calibration = Audio::load(&cfg.calibration, rate, cfg.calibration_seconds);
     warn_failed(&calibration, "calibration");
@@ -96,10 +100,6 @@ pub fn run(a: QuantizeArgs) -> Result<()> {
     let (mut int8, report) = match &a.qat {
         None => convert(&model, &calibrated, &cfg),
         Some(run) => {
-            anyhow::ensure!(
-                !cfg.front,
-                "--qat fine-tunes the transformer's and head's matmuls: leave out --front and --firmware"
-            );
             let settings = QatSettings {
                 run: run.clone(),
                 steps: a.qat_steps,
