@@ -7,7 +7,7 @@
 # from scratch that it is compared with is the embedded default (docs/quality.md), trained on
 # the same data and settings without a teacher.
 #
-#   train/recipes/default-model.sh [RUNS]     (default RUNS=runs; about 100 min on 2 cores)
+#   train/recipes/default-model.sh [RUNS]     (default RUNS=runs; about 90 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-runs}
@@ -32,20 +32,24 @@ for wav in $D/wav/*.wav; do
 done
 ln -sf "$(realpath $RUNS/trainmix/wav)"/* $T/mix/
 
-# The teacher: data2vec-2.0 pretraining, then 600 steps of fine-tuning with the sigmoid focal
-# loss on the annotated folder.
+# The teacher: data2vec-2.0 pretraining, then fine-tuning with the sigmoid focal loss on the
+# annotated folder (600 steps, then resumed to 1200: the cosine schedule restarts at step 600).
 $P pretrain --audio $U/opensoundscape --audio $U/birdvox --audio $U/great_tit --data $D \
     --out $RUNS/pretrain --steps 600 --seed 1
-$P finetune --init $RUNS/pretrain --data $T --class-name syllable "${BACKGROUNDS[@]}" \
-    --out $RUNS/teacher --eval-every 100 --warmup 50 --seed 1 --steps 600
+TEACHER=(finetune --init $RUNS/pretrain --data $T --class-name syllable "${BACKGROUNDS[@]}"
+    --out $RUNS/teacher --eval-every 100 --warmup 50 --seed 1)
+$P "${TEACHER[@]}" --steps 600
+$P "${TEACHER[@]}" --steps 1200 --resume
 $P export --run $RUNS/teacher --teacher --out $RUNS/teacher.onnx
 
-# The student: the teacher's soft targets on the annotated folder (the finch training files and
-# the field mixes), mixed with the labels (0.8 labels, 0.2 teacher), heard through the student's
-# augmentation. The mixes teach it song at -5..+15 dB under other birds (without them it reached
-# field-mix F1 0.956 instead of 0.961 from scratch: docs/quality.md). (With `--audio` soundscapes
-# as extra teacher-labelled audio, or hard weight 0.5, the student missed most quiet song.)
-$P distill --teacher $RUNS/teacher.onnx --data $T --class-name syllable --hard-weight 0.8 \
-    "${BACKGROUNDS[@]}" --out $RUNS/distilled --warmup 100 --eval-every 200 --seed 1 \
-    --cache $RUNS/teacher-cache --steps 2000
+# The student: the teacher's soft targets on the finch recordings, mixed with the labels (0.8
+# labels, 0.2 teacher), heard through the student's augmentation; the embedded default's data and
+# settings otherwise. (With `--audio` soundscapes as extra teacher-labelled audio, or hard weight
+# 0.5, the student missed most quiet song in the field mixes: docs/quality.md.)
+STUDENT=(distill --teacher $RUNS/teacher.onnx --data $D --class-name syllable --hard-weight 0.8
+    "${BACKGROUNDS[@]}" --out $RUNS/distilled --warmup 100 --eval-every 200 --seed 1
+    --cache $RUNS/teacher-cache)
+# 1200 steps, then resumed to 2000 (the cosine schedule restarts at step 1200).
+$P "${STUDENT[@]}" --steps 1200
+$P "${STUDENT[@]}" --steps 2000 --resume
 $P export --run $RUNS/distilled --out runtime/models/default.onnx
