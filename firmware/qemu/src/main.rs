@@ -44,7 +44,9 @@ impl EventSink for Print {
 fn fail(why: &str) -> ! {
     hprintln!("error: {}", why);
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
 
 /// Opens a host file for binary reading; its handle.
@@ -109,5 +111,7 @@ fn main() -> ! {
         lag.as_micros()
     );
     debug::exit(debug::EXIT_SUCCESS);
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
