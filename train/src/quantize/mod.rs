@@ -121,6 +121,12 @@ pub fn set_metadata(model: &mut ModelProto, key: &str, value: String) {
     }
 }
 
+/// Whether the `index`-th weight matmul of a graph becomes int8: all but the first conv layer's
+/// (raw audio needs more than 8 bits), and the front end's only with `front`.
+pub(crate) fn made_int8(index: usize, m: &WeightMatMul, front: bool) -> bool {
+    index > 0 && (front || !m.front)
+}
+
 /// Activation steps calibrated for a model's weight matmuls.
 #[derive(Debug, Clone)]
 pub struct Calibration {
@@ -158,7 +164,7 @@ pub fn calibrate(
     let (chosen, kept): (Vec<_>, Vec<_>) = all
         .into_iter()
         .enumerate()
-        .partition(|(i, m)| *i > 0 && (cfg.front || !m.front));
+        .partition(|(i, m)| made_int8(*i, m, cfg.front));
     let chosen: Vec<_> = chosen.into_iter().map(|(_, m)| m).collect();
     // Each quantized input is probed once, however many matmuls read it.
     let mut probes: Vec<String> = chosen.iter().map(|m| m.input.clone()).collect();

@@ -10,8 +10,8 @@ use burn::prelude::Device;
 use hark::onnx_proto::ModelProto;
 use prost::Message;
 
-use super::Calibration;
 use super::rewrite::weight_matmuls;
+use super::{Calibration, made_int8};
 use crate::export::run::export_run;
 use crate::training::{Progress, QatConfig, TrainConfig, load_best, train};
 
@@ -93,7 +93,7 @@ pub fn fine_tune(
     let matmuls: Vec<_> = weight_matmuls(graph)
         .into_iter()
         .enumerate()
-        .filter(|(i, m)| *i > 0 && !m.front)
+        .filter(|(i, m)| made_int8(*i, m, false))
         .map(|(_, m)| m)
         .zip(calibration.matmuls.iter().map(|&(_, step)| step))
         .collect();
