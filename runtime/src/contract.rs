@@ -36,6 +36,9 @@ pub struct Contract {
     pub parameters: u64,
     /// Multiply-accumulates per second of audio.
     pub macs_per_second: u64,
+    /// Independent streams one call runs (the first axis of `audio`, `probs` and every state):
+    /// 1 unless the model was re-exported for many streams (`hark.streams`).
+    pub streams: usize,
     /// Where the model came from: teacher, data, command, git revision...
     pub provenance: BTreeMap<String, String>,
 }
@@ -93,6 +96,10 @@ impl Contract {
         .into_iter()
         .map(|(k, v)| (format!("{PREFIX}{k}"), v))
         .collect::<Vec<_>>();
+        // Written only where it says something, so one-stream models keep their bytes.
+        if self.streams != 1 {
+            entries.push((format!("{PREFIX}streams"), self.streams.to_string()));
+        }
         entries.extend(
             self.provenance
                 .iter()
@@ -153,6 +160,10 @@ impl Contract {
                 .get("hark.macs_per_second")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
+            streams: match map.get("hark.streams") {
+                Some(v) => parse("streams", v)?,
+                None => 1,
+            },
             provenance: map
                 .iter()
                 .filter_map(|(k, v)| {
@@ -176,6 +187,9 @@ impl Contract {
                 "chunk of {} samples is not {} frames of {} samples",
                 self.chunk_samples, self.frames_per_chunk, self.hop_samples
             ));
+        }
+        if self.streams == 0 {
+            return fail("a model runs at least one stream".into());
         }
         if self.classes.is_empty() {
             return fail("the model names no classes".into());
@@ -227,6 +241,7 @@ mod tests {
             preset: "small".into(),
             parameters: 1000,
             macs_per_second: 1_000_000,
+            streams: 1,
             provenance: [("command".to_string(), "hark-train train".to_string())].into(),
         }
     }
@@ -238,6 +253,18 @@ mod tests {
         let back =
             Contract::from_metadata(meta.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn streams_round_trip_and_default_to_one() {
+        let mut c = example();
+        let meta = c.to_metadata();
+        assert!(meta.iter().all(|(k, _)| k != "hark.streams"));
+        c.streams = 64;
+        let meta = c.to_metadata();
+        let back =
+            Contract::from_metadata(meta.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back.streams, 64);
     }
 
     #[test]

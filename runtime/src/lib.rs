@@ -2,9 +2,11 @@
 //!
 //! Data flow: [`inputs`] → [`decode`] → [`resample`] → [`chunker`] → [`engine`] (a
 //! [`session`] of a [`model`], or the [`energy`] baseline) → [`events`] → [`sinks`], driven by
-//! [`pipeline`]. [`eval`] scores events against [`annotations`].
+//! [`pipeline`]. A [`multi_session`] runs many streams through one model call per chunk.
+//! [`eval`] scores events against [`annotations`].
 
 pub mod annotations;
+pub mod backend;
 pub mod bench;
 pub mod capture;
 pub mod chunker;
@@ -17,6 +19,7 @@ pub mod events;
 pub mod fit;
 pub mod inputs;
 pub mod model;
+pub mod multi_session;
 pub mod onnx_proto;
 pub mod pipeline;
 pub mod precision;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use prost::Message;
 use tract_onnx::prelude::*;
 
+use crate::backend::Backend;
 use crate::contract::{Contract, ContractError};
 use crate::onnx_proto::{ModelProto, ValueInfoProto, data_type};
 
@@ -38,7 +39,9 @@ pub struct StateShape {
     pub shape: Vec<usize>,
 }
 
-/// An immutable, shareable model; each stream gets its own [`crate::session::Session`].
+/// An immutable, shareable model; each stream gets its own [`crate::session::Session`] (or,
+/// for a model that runs many streams per call, each batch of streams its own
+/// [`crate::multi_session::MultiSession`]).
 #[derive(Debug)]
 pub struct Model {
     /// What the model says about itself.
@@ -124,11 +127,22 @@ impl Model {
 
     /// Loads a model file.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        Self::from_bytes(&std::fs::read(path)?)
+        Self::load_on(path, Backend::Cpu)
     }
 
-    /// Loads a model from its ONNX bytes.
+    /// Loads a model file to run on `backend`.
+    pub fn load_on(path: &Path, backend: Backend) -> Result<Self, ModelError> {
+        Self::from_bytes_on(&std::fs::read(path)?, backend)
+    }
+
+    /// Loads a model from its ONNX bytes, to run on the CPU.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::from_bytes_on(bytes, Backend::Cpu)
+    }
+
+    /// Loads a model from its ONNX bytes, to run on `backend` (see [`Backend::usable`] for
+    /// whether it can).
+    pub fn from_bytes_on(bytes: &[u8], backend: Backend) -> Result<Self, ModelError> {
         let proto = ModelProto::decode(bytes).map_err(|e| ModelError::NotOnnx(e.to_string()))?;
         let graph = proto
             .graph
@@ -164,10 +178,11 @@ impl Model {
             format!("the first input is `{}`, not `audio`", audio.name),
         )?;
         let audio_shape = shape_of(audio)?;
+        let streams = contract.streams;
         expect(
-            audio_shape == [1, contract.chunk_samples],
+            audio_shape == [streams, contract.chunk_samples],
             format!(
-                "`audio` is {audio_shape:?}, but the metadata says chunks of [1, {}]",
+                "`audio` is {audio_shape:?}, but the metadata says chunks of [{streams}, {}]",
                 contract.chunk_samples
             ),
         )?;
@@ -179,9 +194,14 @@ impl Model {
                     v.name
                 ))
             })?;
+            let shape = shape_of(v)?;
+            expect(
+                shape.first() == Some(&streams),
+                format!("`{}` is {shape:?}: not one row per stream", v.name),
+            )?;
             states.push(StateShape {
                 name: name.to_string(),
-                shape: shape_of(v)?,
+                shape,
             });
         }
 
@@ -194,7 +214,7 @@ impl Model {
             format!("the first output is `{}`, not `probs`", probs.name),
         )?;
         let probs_shape = shape_of(probs)?;
-        let want = [1, contract.frames_per_chunk, contract.classes.len()];
+        let want = [streams, contract.frames_per_chunk, contract.classes.len()];
         expect(
             probs_shape == want,
             format!("`probs` is {probs_shape:?}, but the metadata says {want:?}"),
@@ -231,10 +251,11 @@ impl Model {
                 .with_input_fact(i + 1, f32::fact(&state.shape).into())
                 .map_err(ModelError::Tract)?;
         }
-        let plan = model
-            .into_optimized()
-            .and_then(|m| m.into_runnable())
-            .map_err(ModelError::Tract)?;
+        let plan = match backend {
+            Backend::Cpu => model.into_optimized().and_then(|m| m.into_runnable()),
+            Backend::Cuda => cuda_plan(model),
+        }
+        .map_err(ModelError::Tract)?;
         Ok(Self {
             contract,
             states,
@@ -242,4 +263,15 @@ impl Model {
             plan,
         })
     }
+}
+
+#[cfg(feature = "gpu")]
+fn cuda_plan(model: InferenceModel) -> TractResult<Arc<TypedSimplePlan>> {
+    let typed = model.into_typed()?.into_decluttered()?;
+    Ok(Arc::new(crate::backend::cuda_plan(typed)?))
+}
+
+#[cfg(not(feature = "gpu"))]
+fn cuda_plan(_: InferenceModel) -> TractResult<Arc<TypedSimplePlan>> {
+    Err(anyhow::anyhow!("{}", crate::backend::gpu().unwrap_err()))
 }

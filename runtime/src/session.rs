@@ -16,38 +16,49 @@ pub struct Session {
     frames_out: u64,
 }
 
-/// The model's runnable plan with the state tensors it carries from chunk to chunk.
-struct ModelState {
+/// The model's runnable plan with the state tensors it carries from call to call: one stream's,
+/// or for a many-stream model every stream's rows.
+pub(crate) struct ModelState {
     runner: TypedSimpleState,
     tensors: Vec<TValue>,
 }
 
 impl ModelState {
-    /// Runs one chunk; appends its frame probabilities to `probs`.
-    fn run(&mut self, chunk: &[f32], probs: &mut Vec<f32>) -> TractResult<()> {
-        let audio = Tensor::from_shape(&[1, chunk.len()], chunk)?;
-        let mut inputs: TVec<TValue> = tvec![audio.into_tvalue()];
-        inputs.extend(self.tensors.drain(..));
-        let mut outputs = self.runner.run(inputs)?;
-        self.tensors.extend(outputs.drain(1..));
-        probs.extend_from_slice(outputs[0].try_as_plain_ram()?.as_slice::<f32>()?);
-        Ok(())
-    }
-}
-
-impl Session {
-    /// A fresh stream: zero state, nothing pending.
-    pub fn new(model: Arc<Model>) -> TractResult<Self> {
+    /// Zero state.
+    pub(crate) fn new(model: &Model) -> TractResult<Self> {
         let runner = model.plan.spawn()?;
         let tensors = model
             .states
             .iter()
             .map(|s| Tensor::zero::<f32>(&s.shape).map(|t| t.into_tvalue()))
             .collect::<TractResult<_>>()?;
+        Ok(Self { runner, tensors })
+    }
+
+    /// Runs one call on `audio` (`[streams, chunk]`); returns `probs`, `[streams, frames, classes]`.
+    pub(crate) fn run(&mut self, audio: Tensor) -> TractResult<TValue> {
+        let mut inputs: TVec<TValue> = tvec![audio.into_tvalue()];
+        inputs.extend(self.tensors.drain(..));
+        let mut outputs = self.runner.run(inputs)?;
+        self.tensors.extend(outputs.drain(1..));
+        Ok(outputs.remove(0))
+    }
+}
+
+impl Session {
+    /// A fresh stream: zero state, nothing pending.
+    pub fn new(model: Arc<Model>) -> TractResult<Self> {
+        if model.contract.streams != 1 {
+            return Err(anyhow::anyhow!(
+                "the model runs {} streams per call: give it that many streams at once \
+                 (a multi-stream session), or use its one-stream source",
+                model.contract.streams
+            ));
+        }
         Ok(Self {
             chunker: Chunker::new(model.contract.chunk_samples),
+            state: ModelState::new(&model)?,
             model,
-            state: ModelState { runner, tensors },
             samples_in: 0,
             frames_out: 0,
         })
@@ -66,7 +77,7 @@ impl Session {
         let frames_out = &mut self.frames_out;
         self.chunker.push(samples, |chunk| {
             *frames_out += frames;
-            state.run(chunk, probs)
+            run(state, chunk, probs)
         })
     }
 
@@ -76,7 +87,7 @@ impl Session {
         let c = &self.model.contract;
         let before = probs.len();
         let state = &mut self.state;
-        if self.chunker.finish(|chunk| state.run(chunk, probs))? == 0 {
+        if self.chunker.finish(|chunk| run(state, chunk, probs))? == 0 {
             return Ok(());
         }
         let wanted = self.samples_in.div_ceil(c.hop_samples as u64);
@@ -85,4 +96,11 @@ impl Session {
         self.frames_out = wanted;
         Ok(())
     }
+}
+
+/// Runs one chunk of one stream; appends its frame probabilities to `probs`.
+fn run(state: &mut ModelState, chunk: &[f32], probs: &mut Vec<f32>) -> TractResult<()> {
+    let out = state.run(Tensor::from_shape(&[1, chunk.len()], chunk)?)?;
+    probs.extend_from_slice(out.try_as_plain_ram()?.as_slice::<f32>()?);
+    Ok(())
 }

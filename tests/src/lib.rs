@@ -113,5 +113,6 @@ pub fn short_run(command: &str) -> hark_train::training::TrainConfig {
         distill: None,
         qat: None,
         command: command.into(),
+        device: hark_train::device::Compute::Cpu,
     }
 }

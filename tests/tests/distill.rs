@@ -63,6 +63,7 @@ fn fine_tuning_starts_from_the_pretrained_encoder() {
         mask_prob: 0.065,
         mask_len: 10,
         command: "distill test".into(),
+        device: hark_train::device::Compute::Cpu,
     };
     pretrain(&pre, &pretrained, false).unwrap();
 
@@ -167,7 +168,7 @@ fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
     assert!(metrics.contains("agreement_auc"), "{metrics}");
     let student = dir.path().join("student.onnx");
-    export_run(&run, &student, false).unwrap();
+    export_run(&run, &student, false, 1).unwrap();
     let model = hark::model::Model::load(&student).unwrap();
     assert_eq!(
         model.contract.provenance.get("teacher").map(String::as_str),

@@ -10,8 +10,9 @@ use hark::onnx_proto::ModelProto;
 use hark::resample::resample_all;
 use hark::session::Session;
 use hark_tests::{bundled_finch, onnxruntime_agrees};
-use hark_train::export::archive::archive_variant;
 use hark_train::export::run::{EventDefaults, contract_for, student_onnx};
+use hark_train::export::student::CallShape;
+use hark_train::export::variant::call_variant;
 use hark_train::inference::predict;
 use hark_train::student::model::Student;
 use hark_train::student::presets::{DEFAULT_PRESET, preset};
@@ -59,6 +60,11 @@ fn exported(model: &Student) -> Vec<u8> {
         model,
         &contract_for(model, &rules, vec![("command", "equivalence test".into())]),
     )
+}
+
+/// Archive mode: `chunks` chunks of one stream per call.
+fn chunks_per_call(chunks: usize) -> CallShape {
+    CallShape { chunks, streams: 1 }
 }
 
 /// Streams `audio` through the tract session in uneven blocks, as a live source would deliver it.
@@ -114,7 +120,11 @@ fn onnx_checker_and_onnxruntime_agree_with_tract() {
 #[test]
 fn archive_mode_gives_the_streamed_probabilities() {
     let bytes = exported(&student(5));
-    let archive = archive_variant(&ModelProto::decode(bytes.as_slice()).unwrap(), 4).unwrap();
+    let archive = call_variant(
+        &ModelProto::decode(bytes.as_slice()).unwrap(),
+        chunks_per_call(4),
+    )
+    .unwrap();
     let archive = archive.encode_to_vec();
     let (streamed, archived) = (
         Arc::new(Model::from_bytes(&bytes).unwrap()),
@@ -138,7 +148,10 @@ fn archive_mode_gives_the_streamed_probabilities() {
     assert!(max_delta <= 1e-5, "max |delta prob| {max_delta}");
     onnxruntime_agrees(&archive, &audio, &b, 1e-5);
 
-    let again = archive_variant(&ModelProto::decode(archive.as_slice()).unwrap(), 2);
+    let again = call_variant(
+        &ModelProto::decode(archive.as_slice()).unwrap(),
+        chunks_per_call(2),
+    );
     let why = format!("{:#}", again.unwrap_err());
     assert!(why.contains("already runs several chunks"), "{why}");
 }
@@ -146,7 +159,9 @@ fn archive_mode_gives_the_streamed_probabilities() {
 #[test]
 fn committed_archive_default_is_the_default_re_chunked() {
     let default = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
-    let archive = archive_variant(&default, 8).unwrap().encode_to_vec();
+    let archive = call_variant(&default, chunks_per_call(8))
+        .unwrap()
+        .encode_to_vec();
     assert!(
         archive == hark::DEFAULT_ARCHIVE_MODEL,
         "runtime/models/default-archive.onnx is stale: rerun train/recipes/default-archive.sh"

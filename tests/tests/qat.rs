@@ -34,7 +34,7 @@ fn fake_quantized_student_computes_what_its_int8_model_computes() {
     };
     train(&cfg, &run, false, None, false).unwrap();
     let source = run.join("f32.onnx");
-    export_run(&run, &source, false).unwrap();
+    export_run(&run, &source, false, 1).unwrap();
     let f32_model = ModelProto::decode(std::fs::read(&source).unwrap().as_slice()).unwrap();
 
     let file = |n: &str| bundled_finch().join(format!("bird0_{n}.wav"));

@@ -39,8 +39,8 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
     train(&cfg, parts.path(), true, None, false).unwrap();
 
     let (a, b) = (whole.path().join("a.onnx"), parts.path().join("b.onnx"));
-    export_run(whole.path(), &a, false).unwrap();
-    export_run(parts.path(), &b, false).unwrap();
+    export_run(whole.path(), &a, false, 1).unwrap();
+    export_run(parts.path(), &b, false, 1).unwrap();
     let weights = |p: &Path| {
         let model =
             hark::onnx_proto::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();

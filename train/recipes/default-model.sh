@@ -35,7 +35,7 @@ ln -sf "$(realpath $RUNS/trainmix/wav)"/* $T/mix/
 # The teacher: data2vec-2.0 pretraining, then fine-tuning with the sigmoid focal loss on the
 # annotated folder (600 steps, then resumed to 1200: the cosine schedule restarts at step 600).
 $P pretrain --audio $U/opensoundscape --audio $U/birdvox --audio $U/great_tit --data $D \
-    --out $RUNS/pretrain --steps 600 --seed 1
+    --out $RUNS/pretrain --steps 600 --seed 1 --top-k 1
 TEACHER=(finetune --init $RUNS/pretrain --data $T --class-name syllable "${BACKGROUNDS[@]}"
     --out $RUNS/teacher --eval-every 100 --warmup 50 --seed 1)
 $P "${TEACHER[@]}" --steps 600

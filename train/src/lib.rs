@@ -1,6 +1,7 @@
 //! hark-train: the host side of hark. Annotated audio in, streaming student models out.
 
 pub mod data;
+pub mod device;
 pub mod distill;
 pub mod export;
 pub mod inference;

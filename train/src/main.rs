@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hark::onnx_proto::ModelProto;
+use hark_train::device::Compute;
 use hark_train::distill::DistillConfig;
 use hark_train::distill::tracks::TrackSource;
-use hark_train::export::archive::archive_variant;
 use hark_train::export::firmware::export_firmware;
 use hark_train::export::run::export_run;
+use hark_train::export::student::CallShape;
+use hark_train::export::variant::call_variant;
 use hark_train::perturb::{PerturbConfig, write_perturbed};
 use hark_train::student::presets::{DEFAULT_PRESET, PRESETS};
 use hark_train::synth::{Split, SynthConfig, synthesize};
@@ -59,6 +61,10 @@ enum Command {
         /// The int8 student (from `hark-train quantize --front`) whose blob --firmware writes.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Independent streams per call (a student's fixed batch: B channels or microphones
+        /// through one model call per chunk, each with its own state).
+        #[arg(long, default_value_t = 1, conflicts_with_all = ["teacher", "firmware"])]
+        batch: usize,
     },
     /// Re-export a streaming student to run K chunks per call: archive mode, for files (the same
     /// probabilities from larger products, at K times the latency).
@@ -69,6 +75,20 @@ enum Command {
         /// Chunks per call.
         #[arg(long, default_value_t = 8)]
         chunks: usize,
+        /// The model file to write.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Re-export a streaming student to run B independent streams per call (channels of a
+    /// multichannel recorder, many microphones; for `hark bench --streams B` and GPUs): each
+    /// stream's probabilities are what it gives alone.
+    Batch {
+        /// The f32 streaming student (contract 1, from `hark-train export`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Streams per call.
+        #[arg(long)]
+        batch: usize,
         /// The model file to write.
         #[arg(long, short)]
         out: PathBuf,
@@ -155,6 +175,9 @@ struct PretrainArgs {
     /// Frames per masked span.
     #[arg(long, default_value_t = 10)]
     mask_len: usize,
+    /// Train on the CPU, or on a GPU (a build with `--features gpu`).
+    #[arg(long, value_enum, default_value_t = Compute::Cpu)]
+    device: Compute,
 }
 
 #[derive(clap::Args)]
@@ -364,6 +387,9 @@ struct TrainArgs {
     /// Background folder (WAV/FLAC, recursive; repeatable) mixed into half the crops as "no target".
     #[arg(long)]
     noise: Vec<PathBuf>,
+    /// Train on the CPU, or on a GPU (a build with `--features gpu`).
+    #[arg(long, value_enum, default_value_t = Compute::Cpu)]
+    device: Compute,
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -395,6 +421,7 @@ fn run(cli: Cli) -> Result<()> {
             teacher,
             firmware,
             model,
+            batch,
         } => {
             if firmware {
                 let model = model.expect("clap requires --model with --firmware");
@@ -409,7 +436,7 @@ fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             let run = run.expect("clap requires --run without --firmware");
-            let c = export_run(&run, &out, teacher)?;
+            let c = export_run(&run, &out, teacher, batch)?;
             println!(
                 "wrote {} ({} parameters, {:.1} MMAC per audio second)",
                 out.display(),
@@ -464,7 +491,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Pretrain(a) => {
             anyhow::ensure!(a.tau.len() == 2, "--tau takes START,END");
-            let layers = teacher_preset(&a.preset, vec![], a.window)
+            let layers = teacher_preset(&a.preset, vec!["vocalization".into()], a.window)
                 .map(|c| c.layers)
                 .unwrap_or(1);
             let cfg = PretrainConfig {
@@ -483,6 +510,7 @@ fn run(cli: Cli) -> Result<()> {
                 mask_prob: a.mask_prob,
                 mask_len: a.mask_len,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
+                device: a.device,
             };
             let loss = pretrain(&cfg, &a.out, true)?;
             println!(
@@ -520,15 +548,16 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Archive { model, chunks, out } => {
-            let bytes = std::fs::read(&model)
-                .with_context(|| format!("cannot read {}", model.display()))?;
-            let proto = ModelProto::decode(bytes.as_slice())
-                .with_context(|| format!("{} is not an ONNX model", model.display()))?;
-            let archive =
-                archive_variant(&proto, chunks).with_context(|| format!("{}", model.display()))?;
-            hark::sinks::write_atomic(&out, &archive.encode_to_vec())
-                .with_context(|| format!("writing {}", out.display()))?;
+            write_variant(&model, CallShape { chunks, streams: 1 }, &out)?;
             println!("wrote {} ({chunks} chunks per call)", out.display());
+        }
+        Command::Batch { model, batch, out } => {
+            let shape = CallShape {
+                chunks: 1,
+                streams: batch,
+            };
+            write_variant(&model, shape, &out)?;
+            println!("wrote {} ({batch} streams per call)", out.display());
         }
         Command::Quantize(a) => hark_train::quantize::command::run(a)?,
         Command::Presets => {
@@ -551,6 +580,16 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Re-exports the streaming student in `model` to run `shape` per call, into `out`.
+fn write_variant(model: &std::path::Path, shape: CallShape, out: &std::path::Path) -> Result<()> {
+    let bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
+    let proto = ModelProto::decode(bytes.as_slice())
+        .with_context(|| format!("{} is not an ONNX model", model.display()))?;
+    let variant = call_variant(&proto, shape).with_context(|| format!("{}", model.display()))?;
+    hark::sinks::write_atomic(out, &variant.encode_to_vec())
+        .with_context(|| format!("writing {}", out.display()))
 }
 
 /// Runs `train` or `finetune`; `defaults` are the command's preset, crop chunks and learning rate.
@@ -595,6 +634,7 @@ fn train_command(
         distill,
         qat: None,
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        device: a.device,
     };
     let progress = train(&cfg, &a.out, a.resume, None, true)?;
     println!(

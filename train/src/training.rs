@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::batch::Cropper;
 use crate::data::noise::NoiseBank;
 use crate::data::recordings::{Recording, load_dir, split_by_file};
+use crate::device::Compute;
 use crate::distill::agreement::agreement;
 use crate::distill::crops::{DistillBatch, DistillCropper};
 use crate::distill::{DistillConfig, TeacherData};
@@ -76,6 +77,9 @@ pub struct TrainConfig {
     pub qat: Option<QatConfig>,
     /// The command line that started the run.
     pub command: String,
+    /// What it trains on.
+    #[serde(default)]
+    pub device: Compute,
 }
 
 impl TrainConfig {
@@ -229,8 +233,8 @@ pub fn train(
         dir: dir.to_path_buf(),
     };
     let student_cfg = architecture(cfg)?;
-    let device = Device::flex().autodiff();
-    let plain = Device::flex();
+    let plain = cfg.device.device()?;
+    let device = plain.clone().autodiff();
     device.seed(cfg.seed);
 
     anyhow::ensure!(

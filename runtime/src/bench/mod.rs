@@ -10,6 +10,7 @@ use prost::Message;
 use tract_onnx::prelude::*;
 
 use crate::model::Model;
+use crate::multi_session::MultiSession;
 use crate::onnx_proto::{
     GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto, data_type,
 };
@@ -44,9 +45,14 @@ struct TestSignal {
 
 impl TestSignal {
     fn new() -> Self {
+        Self::seeded(0)
+    }
+
+    /// Another stream's signal: other noise, the tone at another phase.
+    fn seeded(seed: u32) -> Self {
         Self {
-            state: 0x2545_f491,
-            t: 0,
+            state: 0x2545_f491 ^ seed.wrapping_mul(0x9e37_79b9),
+            t: seed as usize * 1_009,
         }
     }
 
@@ -102,6 +108,58 @@ pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
             .push(chunk, &mut probs)
             .map_err(|e| anyhow!("{e:#}"))
     })
+}
+
+/// Streams `seconds` of test audio through every stream of a many-stream `model` at once, one
+/// call per chunk for all of them; the report's audio is one stream's. The first chunks run
+/// untimed: a GPU compiles its kernels and sizes its memory on the first calls.
+pub fn streams(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
+    let c = &model.contract;
+    let mut session = MultiSession::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+    let mut probs = vec![Vec::new(); c.streams];
+    let mut step = |chunk: &[f32]| {
+        probs.iter_mut().for_each(Vec::clear);
+        let blocks = vec![chunk; c.streams];
+        session
+            .push(&blocks, &mut probs)
+            .map_err(|e| anyhow!("{e:#}"))
+    };
+    timed_chunks(
+        c.chunk_samples,
+        c.sample_rate,
+        3.0 * c.chunk_seconds(),
+        &mut step,
+    )?;
+    timed_chunks(c.chunk_samples, c.sample_rate, seconds, step)
+}
+
+/// The largest difference between `model`'s probabilities (a many-stream model on any backend)
+/// and those of the same file on the CPU, over `chunks` chunks of a different test signal per
+/// stream: a GPU's plan checked against tract's CPU kernels before it is timed.
+pub fn max_delta_vs_cpu(model: &Arc<Model>, bytes: &[u8], chunks: usize) -> Result<f32> {
+    let c = &model.contract;
+    let cpu = Arc::new(Model::from_bytes(bytes)?);
+    let mut sessions =
+        [model.clone(), cpu].map(|m| MultiSession::new(m).map_err(|e| anyhow!("{e:#}")));
+    let mut signals: Vec<TestSignal> = (0..c.streams as u32).map(TestSignal::seeded).collect();
+    let mut audio = vec![vec![0.0f32; c.chunk_samples]; c.streams];
+    let mut worst = 0.0f32;
+    for _ in 0..chunks {
+        for (signal, stream) in signals.iter_mut().zip(&mut audio) {
+            signal.fill(stream);
+        }
+        let blocks: Vec<&[f32]> = audio.iter().map(Vec::as_slice).collect();
+        let mut probs = [vec![Vec::new(); c.streams], vec![Vec::new(); c.streams]];
+        for (session, probs) in sessions.iter_mut().zip(&mut probs) {
+            let session = session.as_mut().map_err(|e| anyhow!("{e:#}"))?;
+            session.push(&blocks, probs).map_err(|e| anyhow!("{e:#}"))?;
+        }
+        let [here, on_cpu] = &probs;
+        for (a, b) in here.iter().flatten().zip(on_cpu.iter().flatten()) {
+            worst = worst.max((a - b).abs());
+        }
+    }
+    Ok(worst)
 }
 
 /// Chunks of audio a model's attention sees at once: the chunk and the cached frames before it.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use hark::backend::{Backend, gpu};
 use hark::bench::{self, StreamReport};
 use hark::model::Model;
 use hark::precision::Precision;
@@ -34,6 +35,15 @@ pub struct BenchArgs {
     /// Also time each operator of the optimized graph and list the N slowest.
     #[arg(long, value_name = "N")]
     nodes: Option<usize>,
+    /// Where the models run: the CPU (one thread), or an NVIDIA GPU (needs a build with
+    /// `--features cuda`; without a usable GPU, runs on the CPU and says why).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    runtime: Backend,
+    /// Many streams per call: each model must run B streams (`hark-train batch --batch B`).
+    /// Reports the aggregate real-time factor, chunk latency, and whether B streams keep up in
+    /// real time with p99 chunk latency <= 50 ms.
+    #[arg(long, value_name = "B", conflicts_with_all = ["onnxruntime", "nodes", "precision"])]
+    streams: Option<usize>,
 }
 
 /// One line of the table: what runs, and its best round.
@@ -52,14 +62,13 @@ enum Runner {
 
 struct Loaded {
     name: String,
-    #[cfg_attr(not(feature = "onnxruntime"), allow(dead_code))]
     bytes: Vec<u8>,
     model: Arc<Model>,
 }
 
-fn load(args: &BenchArgs) -> Result<Vec<Loaded>> {
+fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
     let loaded = |name: String, bytes: Vec<u8>| -> Result<Loaded> {
-        let model = Model::from_bytes(&bytes).with_context(|| name.clone())?;
+        let model = Model::from_bytes_on(&bytes, backend).with_context(|| name.clone())?;
         Ok(Loaded {
             name,
             bytes,
@@ -123,7 +132,14 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     if args.onnxruntime && !cfg!(feature = "onnxruntime") {
         bail!(NO_ONNXRUNTIME);
     }
-    let models = load(args)?;
+    let (backend, why_not) = args.runtime.usable();
+    if let Some(why) = why_not {
+        eprintln!("hark: cannot run on the GPU: {why}; running on the CPU");
+    }
+    if let Some(streams) = args.streams {
+        return bench_streams(args, backend, streams);
+    }
+    let models = load(args, backend)?;
     let mut rows = Vec::new();
     for m in 0..models.len() {
         rows.push(Row {
@@ -292,6 +308,103 @@ fn nodes(i: usize, m: &Loaded, seconds: f64, n: usize) -> Result<()> {
             p.op,
             p.name
         );
+    }
+    Ok(())
+}
+
+/// The chunk latency up to which many streams count as live.
+const LIVE_P99_MS: f64 = 50.0;
+
+/// Chunks of every stream a GPU's probabilities are checked against the CPU's before timing,
+/// and the largest difference allowed.
+const CHECK_CHUNKS: usize = 3;
+const MAX_DELTA_VS_CPU: f32 = 1e-4;
+
+/// `hark bench --streams B`: each model runs B streams per call; best of three rounds.
+fn bench_streams(args: &BenchArgs, backend: Backend, streams: usize) -> Result<()> {
+    if args.models.is_empty() {
+        bail!(
+            "--streams {streams} needs a model exported for {streams} streams: \
+             hark-train batch --model MODEL.onnx --batch {streams} --out MODEL-b{streams}.onnx"
+        );
+    }
+    let models = load(args, backend)?;
+    for m in &models {
+        let have = m.model.contract.streams;
+        if have != streams {
+            bail!(
+                "{} is exported for {have} stream(s) per call, not {streams}: \
+                 re-export its one-stream source with hark-train batch --batch {streams}",
+                m.name
+            );
+        }
+    }
+    let place = match backend {
+        Backend::Cuda => gpu().map(|g| g.name).unwrap_or_else(|e| e),
+        Backend::Cpu => "CPU, one thread".into(),
+    };
+    if backend == Backend::Cuda {
+        for m in &models {
+            let delta = bench::max_delta_vs_cpu(&m.model, &m.bytes, CHECK_CHUNKS)?;
+            eprintln!(
+                "{}: on {backend} within {delta:.1e} of the CPU ({CHECK_CHUNKS} chunks of every stream)",
+                m.name
+            );
+            if delta > MAX_DELTA_VS_CPU {
+                bail!(
+                    "{}: {backend} differs from the CPU by {delta} (> {MAX_DELTA_VS_CPU})",
+                    m.name
+                );
+            }
+        }
+    }
+    let round_s = args.seconds / 3.0;
+    println!(
+        "{:<44} {:>7} {:>13} {:>11}  {:>24}  {:>9}",
+        "model (best of 3)",
+        "streams",
+        "x real time",
+        "per stream",
+        "chunk ms p50 / p99 / max",
+        "live"
+    );
+    for m in &models {
+        let mut best: Option<StreamReport> = None;
+        for _ in 0..3 {
+            let r = bench::streams(&m.model, round_s).with_context(|| m.name.clone())?;
+            if best.as_ref().is_none_or(|b| r.rtf() < b.rtf()) {
+                best = Some(r);
+            }
+        }
+        let r = best.context("no runs")?;
+        // Live: every stream keeps up (calls take less time than the audio they hold) and a
+        // call rarely takes longer than LIVE_P99_MS.
+        let live = r.rtf() <= 1.0 && r.chunk_ms.1 <= LIVE_P99_MS;
+        println!(
+            "{:<44} {:>7} {:>12.0}x {:>10.1}x  {:>24}  {:>9}",
+            m.name,
+            streams,
+            streams as f64 / r.rtf(),
+            1.0 / r.rtf(),
+            format!(
+                "{:.3} / {:.3} / {:.3}",
+                r.chunk_ms.0, r.chunk_ms.1, r.chunk_ms.2
+            ),
+            if live { "yes" } else { "no" }
+        );
+    }
+    println!("\non {backend}: {place}");
+    if backend == Backend::Cuda
+        && let Ok(g) = gpu()
+    {
+        println!(
+            "GPU memory in use {:.2} GB of {:.1} GB (the whole device, models still loaded)",
+            g.memory_used_bytes as f64 / 1e9,
+            g.memory_total_bytes as f64 / 1e9
+        );
+    }
+    if let Some(rss) = bench::peak_rss_bytes() {
+        println!("peak RSS {:.1} MB", rss as f64 / 1e6);
     }
     Ok(())
 }

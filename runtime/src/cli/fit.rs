@@ -10,6 +10,7 @@ use hark_hardware::board::Board;
 use hark_hardware::fit::{Verdict, fit};
 
 use super::load_model;
+use hark::backend::Backend;
 
 /// Every embedded board profile, one line each.
 pub fn list() {
@@ -35,7 +36,7 @@ fn kb(bytes: u64) -> String {
 
 pub fn fit_model(board: &str, path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
     let board = Board::named(board).map_err(|e| anyhow!("{e}"))?;
-    let (model, name) = load_model(path, precision, false)?;
+    let (model, name) = load_model(path, precision, false, Backend::Cpu)?;
     let c = &model.contract;
     let (cost, how) = hark::fit::model_cost(&model, board.kind);
     let budget = board.budget();

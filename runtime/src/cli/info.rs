@@ -6,9 +6,10 @@ use anyhow::Result;
 use hark::precision::Precision;
 
 use super::load_model;
+use hark::backend::Backend;
 
 pub fn info(path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
-    let (model, name) = load_model(path, precision, false)?;
+    let (model, name) = load_model(path, precision, false, Backend::Cpu)?;
     let c = &model.contract;
     println!("model            {name} ({} bytes)", model.file_bytes);
     println!(

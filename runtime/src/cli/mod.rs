@@ -10,19 +10,26 @@ pub mod listen;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use hark::backend::Backend;
 use hark::model::Model;
 use hark::precision::Precision;
 
 /// The model at `path`, or the embedded default model of `precision` (default: the faster on
-/// this target), in archive mode for `files` where there is one; with its name for messages.
+/// this target), in archive mode for `files` where there is one, to run on `backend` (or the
+/// CPU, saying why, where that cannot be used); with its name for messages.
 pub fn load_model(
     path: Option<&Path>,
     precision: Option<Precision>,
     files: bool,
+    backend: Backend,
 ) -> Result<(Model, String)> {
+    let (backend, why_not) = backend.usable();
+    if let Some(why) = why_not {
+        eprintln!("hark: cannot run on the GPU: {why}; running on the CPU");
+    }
     match path {
         Some(p) => Ok((
-            Model::load(p).with_context(|| format!("{}", p.display()))?,
+            Model::load_on(p, backend).with_context(|| format!("{}", p.display()))?,
             p.display().to_string(),
         )),
         None => {
@@ -37,7 +44,7 @@ pub fn load_model(
                     format!("embedded default model, {precision} ({why})"),
                 ),
             };
-            let model = Model::from_bytes(bytes).context(name.clone())?;
+            let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
             Ok((model, name))
         }
     }

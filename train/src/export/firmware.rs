@@ -14,8 +14,8 @@ use hark::events::EventRules;
 use hark::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto, data_type};
 use hark_firmware::blob::{HASH_OFFSET, HEADER_BYTES, MAGIC, VERSION, dtype, hash};
 
-use super::archive::{config_of, placeholder};
-use super::student::student_model;
+use super::student::{CallShape, student_model};
+use super::variant::{config_of, placeholder};
 use crate::quantize::cache::CACHE_ROUND;
 use crate::quantize::contract_of;
 use crate::student::config::StudentConfig;
@@ -207,7 +207,7 @@ pub fn firmware_blob(model: &ModelProto) -> Result<Vec<u8>> {
          source with --firmware, so that the ONNX file computes what the firmware does"
     );
     let weights = placeholder(&config, 1);
-    let built = student_model(&config, &weights, &contract, 1);
+    let built = student_model(&config, &weights, &contract, CallShape::STREAMING);
     let source = Source {
         graph,
         by_name: graph

@@ -173,14 +173,15 @@ impl GraphBuilder {
         self.node("Add", &[&y, &b], vec![])
     }
 
-    /// Layer normalization over the last axis of `[1, rows, channels]` (opset 17's fused operator).
+    /// Layer normalization over the last axis of `[batch, rows, channels]` (opset 17's fused
+    /// operator).
     ///
     /// tract applies a per-channel scale and shift fast only when a row holds a multiple of
     /// [`AFFINE_ROW`] values, so narrower layers apply theirs over a reshaped view of wider rows.
     pub fn layer_norm(
         &mut self,
         x: &str,
-        rows: usize,
+        [batch, rows]: [usize; 2],
         gamma: &[f32],
         beta: &[f32],
         eps: f32,
@@ -198,10 +199,14 @@ impl GraphBuilder {
         let repeat = wide / channels;
         let g = self.constant("gamma", &[wide], &gamma.repeat(repeat));
         let b = self.constant("beta", &[wide], &beta.repeat(repeat));
-        let flat = self.reshape(&normed, &[1, (rows * channels / wide) as i64, wide as i64]);
+        let batch = batch as i64;
+        let flat = self.reshape(
+            &normed,
+            &[batch, (rows * channels / wide) as i64, wide as i64],
+        );
         let scaled = self.node("Mul", &[&flat, &g], vec![]);
         let shifted = self.node("Add", &[&scaled, &b], vec![]);
-        self.reshape(&shifted, &[1, rows as i64, channels as i64])
+        self.reshape(&shifted, &[batch, rows as i64, channels as i64])
     }
 
     /// Exact GELU: `x * (1 + erf(x / sqrt 2)) / 2`.

@@ -7,7 +7,7 @@ use burn::prelude::*;
 use hark::contract::Contract;
 use prost::Message;
 
-use super::student::student_model;
+use super::student::{CallShape, student_model};
 use super::teacher::teacher_model;
 use crate::student::config::StudentConfig;
 use crate::student::model::Student;
@@ -56,6 +56,7 @@ pub fn contract_for(
         preset: c.preset.clone(),
         parameters: c.parameters(),
         macs_per_second: c.macs_per_second(),
+        streams: 1,
         provenance: provenance
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
@@ -63,9 +64,13 @@ pub fn contract_for(
     }
 }
 
-/// The ONNX bytes of a student with its contract.
+/// The ONNX bytes of a student with its contract (one chunk of `contract.streams` streams per call).
 pub fn student_onnx(model: &Student, contract: &Contract) -> Vec<u8> {
-    student_model(model.config(), &model.weights(), contract, 1).encode_to_vec()
+    let shape = CallShape {
+        chunks: 1,
+        streams: contract.streams,
+    };
+    student_model(model.config(), &model.weights(), contract, shape).encode_to_vec()
 }
 
 /// The git revision of the working tree, if any.
@@ -117,8 +122,10 @@ fn provenance(cfg: &TrainConfig, progress: &Progress) -> Vec<(&'static str, Stri
 }
 
 /// Exports the best weights of the run in `dir` to `out`: a streaming student (contract 1), or
-/// with `teacher` a bidirectional teacher (contract 2). Returns the architecture.
-pub fn export_run(dir: &Path, out: &Path, teacher: bool) -> Result<StudentConfig> {
+/// with `teacher` a bidirectional teacher (contract 2). A student runs `streams` independent
+/// streams per call. Returns the architecture.
+pub fn export_run(dir: &Path, out: &Path, teacher: bool, streams: usize) -> Result<StudentConfig> {
+    anyhow::ensure!(streams >= 1, "a model runs at least one stream");
     let device = Device::flex();
     let (cfg, model) = load_best(dir, &device)?;
     let progress: Progress = std::fs::read(dir.join("checkpoint/progress.json"))
@@ -144,7 +151,8 @@ pub fn export_run(dir: &Path, out: &Path, teacher: bool) -> Result<StudentConfig
             "{} holds a teacher (one bidirectional window); export it with --teacher",
             dir.display()
         );
-        let contract = contract_for(&model, &cfg.event_defaults(), provenance(&cfg, &progress));
+        let mut contract = contract_for(&model, &cfg.event_defaults(), provenance(&cfg, &progress));
+        contract.streams = streams;
         student_onnx(&model, &contract)
     };
     hark::sinks::write_atomic(out, &bytes)

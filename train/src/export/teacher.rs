@@ -4,7 +4,7 @@
 use hark::onnx_proto::ModelProto;
 
 use super::graph::GraphBuilder;
-use super::student::{encoder, model_proto};
+use super::student::{CallShape, encoder, model_proto};
 use crate::student::config::StudentConfig;
 use crate::student::weights::StudentWeights;
 use crate::teacher::contract::{Activation, Output, SPEC_KEY, TeacherSpec};
@@ -34,7 +34,7 @@ pub fn teacher_model(
     let spec = teacher_spec(c);
     let mut g = GraphBuilder::default();
     let audio = g.input("audio", &[1, spec.window_samples]);
-    let (features, _) = encoder(&mut g, c, w, &audio, None, 1);
+    let (features, _) = encoder(&mut g, c, w, &audio, None, CallShape::STREAMING);
     let logits = g.dense(&features, &w.head.w, &w.head.b, c.d_model, c.classes.len());
     g.output(&logits, "logits", &[1, c.chunk_frames, c.classes.len()]);
     g.output(&features, "features", &[1, c.chunk_frames, c.d_model]);

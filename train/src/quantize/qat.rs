@@ -81,7 +81,7 @@ pub fn fine_tune(
     };
     let progress = train(&cfg, &s.out, false, None, s.show_progress)?;
     let path = s.out.join("f32.onnx");
-    export_run(&s.out, &path, false)?;
+    export_run(&s.out, &path, false, 1)?;
     let tuned = ModelProto::decode(std::fs::read(&path)?.as_slice())
         .with_context(|| format!("reading back {}", path.display()))?;
 

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
 use burn::grad_clipping::GradientClippingConfig;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::presets::teacher_preset;
 use crate::data::noise::NoiseBank;
 use crate::data::recordings::{load_dir, split_by_file};
+use crate::device::Compute;
 use crate::student::config::StudentConfig;
 use crate::student::model::Student;
 
@@ -54,6 +56,9 @@ pub struct PretrainConfig {
     pub mask_len: usize,
     /// The command line that started the run.
     pub command: String,
+    /// What it trains on.
+    #[serde(default)]
+    pub device: Compute,
 }
 
 /// The model being pretrained: the encoder, the mask embedding and a linear decoder that maps
@@ -81,7 +86,7 @@ impl PretrainFiles {
     pub fn encoder(&self) -> PathBuf {
         self.0.join("encoder")
     }
-    /// One JSON line of loss per logged step.
+    /// One JSON line per logged stretch of steps: loss, tau, and speed in audio hours per hour.
     pub fn metrics(&self) -> PathBuf {
         self.0.join("metrics.jsonl")
     }
@@ -104,6 +109,7 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
         "--top-k must be between 1 and the {} layers",
         arch.layers
     );
+    let device = cfg.device.device()?.autodiff();
     let mut bank = NoiseBank::load(&cfg.audio, arch.sample_rate)?;
     if let Some(data) = &cfg.data {
         let (train, _) = split_by_file(load_dir(data, None, arch.sample_rate)?, cfg.val_fraction);
@@ -123,7 +129,6 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
     std::fs::write(files.architecture(), serde_json::to_string_pretty(&arch)?)?;
     let _ = std::fs::remove_file(files.metrics());
 
-    let device = Device::flex().autodiff();
     device.seed(cfg.seed);
     let d = arch.d_model;
     let mut model = Data2Vec {
@@ -146,6 +151,7 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
     )?);
     let (frames, samples) = (arch.chunk_frames, arch.chunk_samples());
     let (mut loss_sum, mut loss_n, mut last) = (0.0, 0u64, f64::NAN);
+    let mut stretch = Instant::now();
     for step in 0..cfg.steps {
         let mut rng = StdRng::seed_from_u64(cfg.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ step);
         let audio: Vec<f32> = (0..cfg.batch)
@@ -181,17 +187,23 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
         bar.inc(1);
         if (step + 1) % 10 == 0 || step + 1 == cfg.steps {
             last = loss_sum / loss_n as f64;
-            bar.set_message(format!("loss {last:.4}, tau {tau:.4}"));
+            // Audio seen per wall time over this stretch (each step reads its loss, so the
+            // device has finished it).
+            let audio_s = (loss_n as usize * cfg.batch) as f64 * cfg.window_s;
+            let speed = audio_s / stretch.elapsed().as_secs_f64();
+            bar.set_message(format!(
+                "loss {last:.4}, tau {tau:.4}, {speed:.0} audio h/h"
+            ));
             let mut log = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(files.metrics())?;
             writeln!(
                 log,
-                "{{\"step\":{},\"loss\":{last},\"tau\":{tau}}}",
+                "{{\"step\":{},\"loss\":{last},\"tau\":{tau},\"audio_hours_per_hour\":{speed}}}",
                 step + 1
             )?;
-            (loss_sum, loss_n) = (0.0, 0);
+            (loss_sum, loss_n, stretch) = (0.0, 0, Instant::now());
         }
     }
     bar.finish();

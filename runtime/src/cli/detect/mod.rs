@@ -7,6 +7,7 @@ pub mod rules;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
+use hark::backend::Backend;
 use hark::decode::ChannelChoice;
 use hark::energy::EnergyConfig;
 use hark::engine::EngineSpec;
@@ -39,6 +40,10 @@ pub struct DetectArgs {
     /// Which embedded default model (default: the faster on this machine's architecture).
     #[arg(long, value_enum, conflicts_with = "model")]
     precision: Option<Precision>,
+    /// Where the model runs: the CPU, or an NVIDIA GPU (a build with `--features cuda`; without
+    /// a usable GPU, the CPU, saying why).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    runtime: Backend,
     /// What scores the audio.
     #[arg(long, value_enum, default_value_t)]
     engine: EngineKind,
@@ -81,7 +86,8 @@ pub struct DetectArgs {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let spec = match args.engine {
         EngineKind::Model => {
-            let (model, name) = load_model(args.model.as_deref(), args.precision, true)?;
+            let (model, name) =
+                load_model(args.model.as_deref(), args.precision, true, args.runtime)?;
             if !args.quiet {
                 eprintln!("hark: model: {name}");
             }

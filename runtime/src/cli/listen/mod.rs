@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use hark::backend::Backend;
 use hark::capture::replay::Pace;
 use hark::capture::ring::RingReader;
 use hark::capture::{self, Input, Request, Running};
@@ -69,6 +70,10 @@ pub struct ListenArgs {
     /// Which embedded default model (default: the faster on this machine's architecture).
     #[arg(long, value_enum, conflicts_with = "model")]
     precision: Option<Precision>,
+    /// Where the model runs: the CPU, or an NVIDIA GPU (a build with `--features cuda`; without
+    /// a usable GPU, the CPU, saying why).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    runtime: Backend,
     /// Folder for the event log, the activity log and the Raven table written at the end.
     #[arg(long, short, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -128,7 +133,7 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
     if args.duration.is_some_and(|d| !(d.is_finite() && d > 0.0)) {
         bail!("--duration must be more than 0 seconds");
     }
-    let (model, name) = load_model(args.model.as_deref(), args.precision, false)?;
+    let (model, name) = load_model(args.model.as_deref(), args.precision, false, args.runtime)?;
     let spec = EngineSpec::Model(Arc::new(model));
     let rules = args.rules.over(spec.default_rules()?, &spec.classes())?;
     let channel = args.channel.map_or(ChannelChoice::MixDown, |c| {

@@ -1,11 +1,16 @@
-//! Archive mode: a streaming student re-exported to run K chunks per call. Each chunk of a call
-//! attends to its own window of keys (its cached past and itself), gathered from the call's
-//! keys, so the probabilities are the streamed ones; the projections, feed-forward blocks and
-//! conv layers run on K-times taller matrices, and each operator's fixed cost is paid once per
-//! K chunks. At K times the latency: for files, not live audio.
+//! Variants of an exported streaming student that run more per call, rebuilt from the file.
+//!
+//! - Archive mode (`chunks` > 1): K chunks per call. Each chunk of a call attends to its own
+//!   window of keys (its cached past and itself), gathered from the call's keys, so the
+//!   probabilities are the streamed ones; the projections, feed-forward blocks and conv layers
+//!   run on K-times taller matrices, and each operator's fixed cost is paid once per K chunks. At
+//!   K times the latency: for files, not live audio.
+//! - Many streams (`streams` > 1): B independent streams per call (channels of a multichannel
+//!   recorder, many microphones), each with its own rows of every state tensor: one call per
+//!   chunk for all of them, which is what a GPU needs to be busy.
 //!
 //! Works from the exported file itself, so any contract-1 student written by this exporter can
-//! be re-chunked without its training run: both graphs are built from placeholder weights whose
+//! be re-shaped without its training run: both graphs are built from placeholder weights whose
 //! every value is distinct, so each constant made from a weight is recognised by its bytes and
 //! replaced by the file's trained values.
 
@@ -16,7 +21,7 @@ use burn::prelude::*;
 use hark::contract::Contract;
 use hark::onnx_proto::{ModelProto, TensorProto};
 
-use super::student::student_model;
+use super::student::{CallShape, student_model};
 use crate::student::config::StudentConfig;
 use crate::student::presets::preset;
 use crate::student::weights::StudentWeights;
@@ -24,9 +29,14 @@ use crate::student::weights::StudentWeights;
 /// The provenance key naming the chunks per call of an archive-mode model.
 pub const CHUNKS_PER_CALL: &str = "chunks_per_call";
 
-/// The student `model` (f32, one chunk per call) re-exported to run `chunks` chunks per call.
-pub fn archive_variant(model: &ModelProto, chunks: usize) -> Result<ModelProto> {
-    ensure!(chunks >= 1, "chunks per call must be at least 1");
+/// The streaming student `model` (f32, one chunk of one stream per call) re-exported to run
+/// `shape` per call.
+pub fn call_variant(model: &ModelProto, shape: CallShape) -> Result<ModelProto> {
+    let CallShape { chunks, streams } = shape;
+    ensure!(
+        chunks >= 1 && streams >= 1,
+        "chunks per call and streams must be at least 1"
+    );
     let contract = Contract::from_metadata(
         model
             .metadata_props
@@ -35,27 +45,32 @@ pub fn archive_variant(model: &ModelProto, chunks: usize) -> Result<ModelProto> 
     )?;
     ensure!(
         contract.quantization == "f32",
-        "the model is {}: re-chunk its f32 source, then quantize that",
+        "the model is {}: re-shape its f32 source, then quantize that",
         contract.quantization
     );
-    if contract.provenance.contains_key(CHUNKS_PER_CALL) {
-        bail!("the model already runs several chunks per call: re-chunk its streaming source");
+    if contract.provenance.contains_key(CHUNKS_PER_CALL) || contract.streams != 1 {
+        bail!(
+            "the model already runs several chunks or streams per call: re-shape its streaming source"
+        );
     }
     let config = config_of(model, &contract)?;
-    let mut archive_contract = contract.clone();
-    archive_contract.chunk_samples *= chunks;
-    archive_contract.frames_per_chunk *= chunks;
-    archive_contract.latency_samples *= chunks;
-    archive_contract
-        .provenance
-        .insert(CHUNKS_PER_CALL.into(), chunks.to_string());
+    let mut variant_contract = contract.clone();
+    variant_contract.chunk_samples *= chunks;
+    variant_contract.frames_per_chunk *= chunks;
+    variant_contract.latency_samples *= chunks;
+    variant_contract.streams = streams;
+    if chunks > 1 {
+        variant_contract
+            .provenance
+            .insert(CHUNKS_PER_CALL.into(), chunks.to_string());
+    }
 
     // Built twice from different placeholders: a constant that still differs between the two is
     // made from a weight in a way the one-chunk graph does not show, and cannot be transplanted.
     let [a, b] = [1u32, 2].map(|seed| {
         let placeholder = placeholder(&config, seed);
-        let one = student_model(&config, &placeholder, &contract, 1);
-        let many = student_model(&config, &placeholder, &archive_contract, chunks);
+        let one = student_model(&config, &placeholder, &contract, CallShape::STREAMING);
+        let many = student_model(&config, &placeholder, &variant_contract, shape);
         (one, many)
     });
     ensure!(
@@ -63,13 +78,13 @@ pub fn archive_variant(model: &ModelProto, chunks: usize) -> Result<ModelProto> 
         "the graph is not what hark-train's exporter writes for preset `{}`: re-export it from its run",
         config.preset
     );
-    let (archive, check) = (transplant(model, &a.0, a.1), transplant(model, &b.0, b.1));
+    let (variant, check) = (transplant(model, &a.0, a.1), transplant(model, &b.0, b.1));
     ensure!(
-        archive == check,
-        "preset `{}` derives a constant from its weights differently for {chunks} chunks per call",
+        variant == check,
+        "preset `{}` derives a constant from its weights differently for {chunks} chunks of {streams} streams per call",
         config.preset
     );
-    Ok(archive)
+    Ok(variant)
 }
 
 /// The nodes and the constants' names, shapes and types of a graph: what must match for the
