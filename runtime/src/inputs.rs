@@ -300,7 +300,7 @@ mod tests {
         ] {
             touch(&card.join(name));
         }
-        let found = discover(&[card.clone()]);
+        let found = discover(std::slice::from_ref(&card));
         assert_eq!(
             rels(&found),
             ["a.flac", "b.WAV", "other_clips/kept.wav", "sub/c.wav"]

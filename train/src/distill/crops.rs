@@ -88,14 +88,14 @@ impl DistillCropper<'_> {
                 for (f, t) in targets.iter_mut().enumerate() {
                     let at = start_s + (f as f64 + 0.5) * hop_s * factor;
                     *t = w * *t + (1.0 - w) * track.at(at);
-                    if self.features {
-                        if let Some((d, values)) = &track.features {
-                            dim = *d;
-                            let row = (at / track.hop_s) as usize;
-                            match values.get(row * d..(row + 1) * d) {
-                                Some(v) => features.extend_from_slice(v),
-                                None => features.extend(std::iter::repeat_n(0.0, *d)),
-                            }
+                    if self.features
+                        && let Some((d, values)) = &track.features
+                    {
+                        dim = *d;
+                        let row = (at / track.hop_s) as usize;
+                        match values.get(row * d..(row + 1) * d) {
+                            Some(v) => features.extend_from_slice(v),
+                            None => features.extend(std::iter::repeat_n(0.0, *d)),
                         }
                     }
                 }

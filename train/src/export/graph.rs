@@ -189,7 +189,7 @@ impl GraphBuilder {
         let channels = gamma.len();
         let wide = lcm(channels, AFFINE_ROW);
         let attrs = || vec![("axis", Attr::Int(-1)), ("epsilon", Attr::Float(eps))];
-        if channels % AFFINE_ROW == 0 || (rows * channels) % wide != 0 {
+        if channels.is_multiple_of(AFFINE_ROW) || !(rows * channels).is_multiple_of(wide) {
             let g = self.constant("gamma", &[channels], gamma);
             let b = self.constant("beta", &[channels], beta);
             return self.node("LayerNormalization", &[x, &g, &b], attrs());

@@ -93,7 +93,7 @@ impl StudentConfig {
             "the last conv layer must have d_model channels"
         );
         anyhow::ensure!(
-            self.heads > 0 && self.d_model % self.heads == 0,
+            self.heads > 0 && self.d_model.is_multiple_of(self.heads),
             "d_model must split into heads"
         );
         anyhow::ensure!(

@@ -113,7 +113,7 @@ impl TeacherSpec {
         if self.output == Output::Frame {
             let hop = self.hop_samples.unwrap_or(0);
             ensure!(
-                hop > 0 && self.window_samples % hop == 0,
+                hop > 0 && self.window_samples.is_multiple_of(hop),
                 "a frame teacher needs a hop that divides its window"
             );
         }
