@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
+use hark::backend::Backend;
 use hark::precision::Precision;
 use hark_hardware::board::Board;
 use hark_hardware::fit::{Verdict, fit};
 
 use super::load_model;
-use hark::backend::Backend;
 
 /// Every embedded board profile, one line each.
 pub fn list() {

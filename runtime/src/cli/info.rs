@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use anyhow::Result;
+use hark::backend::Backend;
 use hark::precision::Precision;
 
 use super::load_model;
-use hark::backend::Backend;
 
 pub fn info(path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
     let (model, name) = load_model(path, precision, false, Backend::Cpu)?;
@@ -27,6 +27,12 @@ pub fn info(path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
         c.chunk_seconds() * 1e3,
         c.frames_per_chunk
     );
+    if c.streams != 1 {
+        println!(
+            "streams          {} per call, each with its own state",
+            c.streams
+        );
+    }
     println!(
         "frame hop        {} samples ({:.1} ms)",
         c.hop_samples,
