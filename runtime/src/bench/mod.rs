@@ -139,8 +139,8 @@ pub fn streams(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
 pub fn max_delta_vs_cpu(model: &Arc<Model>, bytes: &[u8], chunks: usize) -> Result<f32> {
     let c = &model.contract;
     let cpu = Arc::new(Model::from_bytes(bytes)?);
-    let mut sessions =
-        [model.clone(), cpu].map(|m| MultiSession::new(m).map_err(|e| anyhow!("{e:#}")));
+    let start = |m: Arc<Model>| MultiSession::new(m).map_err(|e| anyhow!("{e:#}"));
+    let mut sessions = [start(model.clone())?, start(cpu)?];
     let mut signals: Vec<TestSignal> = (0..c.streams as u32).map(TestSignal::seeded).collect();
     let mut audio = vec![vec![0.0f32; c.chunk_samples]; c.streams];
     let mut worst = 0.0f32;
@@ -151,7 +151,6 @@ pub fn max_delta_vs_cpu(model: &Arc<Model>, bytes: &[u8], chunks: usize) -> Resu
         let blocks: Vec<&[f32]> = audio.iter().map(Vec::as_slice).collect();
         let mut probs = [vec![Vec::new(); c.streams], vec![Vec::new(); c.streams]];
         for (session, probs) in sessions.iter_mut().zip(&mut probs) {
-            let session = session.as_mut().map_err(|e| anyhow!("{e:#}"))?;
             session.push(&blocks, probs).map_err(|e| anyhow!("{e:#}"))?;
         }
         let [here, on_cpu] = &probs;
