@@ -60,8 +60,13 @@ pub fn gpu() -> Result<Gpu, String> {
 
 #[cfg(not(feature = "gpu"))]
 pub fn gpu() -> Result<Gpu, String> {
-    Err("this hark was built without CUDA (cargo build --release -p hark --features cuda)".into())
+    Err(NO_CUDA.into())
 }
+
+/// Why a build without the `cuda` feature cannot use a GPU.
+#[cfg(not(feature = "gpu"))]
+pub(crate) const NO_CUDA: &str =
+    "this hark was built without CUDA (cargo build --release -p hark --features cuda)";
 
 /// `model`'s plan for the GPU: tract's CUDA transform on the decluttered graph (operators it has
 /// no kernel for stay on the CPU, with copies around them), then optimized; inputs and outputs

@@ -273,5 +273,5 @@ fn cuda_plan(model: InferenceModel) -> TractResult<Arc<TypedSimplePlan>> {
 
 #[cfg(not(feature = "gpu"))]
 fn cuda_plan(_: InferenceModel) -> TractResult<Arc<TypedSimplePlan>> {
-    Err(anyhow::anyhow!("{}", crate::backend::gpu().unwrap_err()))
+    Err(anyhow::anyhow!(crate::backend::NO_CUDA))
 }

@@ -132,10 +132,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     if args.onnxruntime && !cfg!(feature = "onnxruntime") {
         bail!(NO_ONNXRUNTIME);
     }
-    let (backend, why_not) = args.runtime.usable();
-    if let Some(why) = why_not {
-        eprintln!("hark: cannot run on the GPU: {why}; running on the CPU");
-    }
+    let backend = super::usable(args.runtime);
     if let Some(streams) = args.streams {
         return bench_streams(args, backend, streams);
     }

@@ -23,10 +23,7 @@ pub fn load_model(
     files: bool,
     backend: Backend,
 ) -> Result<(Model, String)> {
-    let (backend, why_not) = backend.usable();
-    if let Some(why) = why_not {
-        eprintln!("hark: cannot run on the GPU: {why}; running on the CPU");
-    }
+    let backend = usable(backend);
     match path {
         Some(p) => Ok((
             Model::load_on(p, backend).with_context(|| format!("{}", p.display()))?,
@@ -48,4 +45,13 @@ pub fn load_model(
             Ok((model, name))
         }
     }
+}
+
+/// `requested`, or the CPU with a message saying why the GPU cannot be used.
+pub fn usable(requested: Backend) -> Backend {
+    let (backend, why_not) = requested.usable();
+    if let Some(why) = why_not {
+        eprintln!("hark: cannot run on the GPU: {why}; running on the CPU");
+    }
+    backend
 }
