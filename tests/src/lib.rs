@@ -91,6 +91,7 @@ pub fn short_run(command: &str) -> hark_train::training::TrainConfig {
         data: Some(bundled_finch()),
         csv: None,
         noise: vec![],
+        noise_snr_db: hark_train::data::noise::SNR_DB,
         preset: "recorder".into(),
         init: None,
         label_fraction: 1.0,

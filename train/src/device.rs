@@ -1,5 +1,5 @@
-//! Where training runs: burn's CPU backend, or a GPU through burn's Vulkan backend (cargo
-//! feature `gpu`).
+//! Where training runs: burn's CPU backend, a GPU through burn's Vulkan backend (cargo feature
+//! `gpu`), or an NVIDIA GPU through burn's CUDA backend (cargo feature `cuda`).
 
 use anyhow::Result;
 use burn::prelude::*;
@@ -14,6 +14,8 @@ pub enum Compute {
     Cpu,
     /// The first GPU with a Vulkan driver (needs a build with `--features gpu`).
     Gpu,
+    /// The first NVIDIA GPU, through CUDA (needs a build with `--features cuda`).
+    Cuda,
 }
 
 impl Compute {
@@ -22,6 +24,7 @@ impl Compute {
         match self {
             Compute::Cpu => Ok(Device::flex()),
             Compute::Gpu => gpu(),
+            Compute::Cuda => cuda(),
         }
     }
 }
@@ -39,5 +42,21 @@ fn gpu() -> Result<Device> {
 fn gpu() -> Result<Device> {
     anyhow::bail!(
         "this hark-train was built without GPU support: cargo build --release -p hark-train --features gpu"
+    )
+}
+
+#[cfg(feature = "cuda")]
+fn cuda() -> Result<Device> {
+    use anyhow::Context;
+    Device::enumerate(burn::tensor::DeviceType::Cuda)
+        .into_iter()
+        .next()
+        .context("no NVIDIA GPU found (is the driver's libcuda.so.1 on the library path?)")
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda() -> Result<Device> {
+    anyhow::bail!(
+        "this hark-train was built without CUDA support: cargo build --release -p hark-train --features cuda"
     )
 }

@@ -175,7 +175,8 @@ struct PretrainArgs {
     /// Frames per masked span.
     #[arg(long, default_value_t = 10)]
     mask_len: usize,
-    /// Train on the CPU, or on a GPU (a build with `--features gpu`).
+    /// Train on the CPU, on a GPU through Vulkan (a build with `--features gpu`), or on an
+    /// NVIDIA GPU through CUDA (`--features cuda`).
     #[arg(long, value_enum, default_value_t = Compute::Cpu)]
     device: Compute,
 }
@@ -387,7 +388,11 @@ struct TrainArgs {
     /// Background folder (WAV/FLAC, recursive; repeatable) mixed into half the crops as "no target".
     #[arg(long)]
     noise: Vec<PathBuf>,
-    /// Train on the CPU, or on a GPU (a build with `--features gpu`).
+    /// Range of the song's level over the background's, dB: LOW,HIGH (drawn uniformly per crop).
+    #[arg(long, value_parser = db_range, default_value = "0,30", allow_hyphen_values = true)]
+    noise_snr: (f32, f32),
+    /// Train on the CPU, on a GPU through Vulkan (a build with `--features gpu`), or on an
+    /// NVIDIA GPU through CUDA (`--features cuda`).
     #[arg(long, value_enum, default_value_t = Compute::Cpu)]
     device: Compute,
 }
@@ -612,6 +617,7 @@ fn train_command(
         data: a.data,
         csv: a.csv,
         noise: a.noise,
+        noise_snr_db: a.noise_snr,
         preset,
         init,
         label_fraction: a.label_fraction,

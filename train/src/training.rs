@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use burn::grad_clipping::GradientClippingConfig;
@@ -41,6 +42,9 @@ pub struct TrainConfig {
     /// Background folders mixed into crops as "no target" (`data::augment`).
     #[serde(default)]
     pub noise: Vec<PathBuf>,
+    /// Range of the song's level over the backgrounds', dB.
+    #[serde(default = "default_noise_snr")]
+    pub noise_snr_db: (f32, f32),
     /// Architecture preset (a student tier, or a teacher preset for fine-tuning from scratch).
     pub preset: String,
     /// A pretraining run whose encoder (architecture and weights) the model starts from.
@@ -107,6 +111,10 @@ fn all_labels() -> f64 {
     1.0
 }
 
+fn default_noise_snr() -> (f32, f32) {
+    crate::data::noise::SNR_DB
+}
+
 /// The architecture a run trains: the pretrained encoder's, a teacher preset's, or a student tier's.
 pub fn architecture(cfg: &TrainConfig) -> Result<StudentConfig> {
     let classes = vec![cfg.class_name.clone()];
@@ -142,6 +150,10 @@ pub struct Evaluation {
     pub agreement_auc: Option<f64>,
     #[serde(default)]
     pub agreement_f1: Option<f64>,
+    /// Training speed since the previous evaluation, in audio hours per hour (the evaluation
+    /// itself not counted).
+    #[serde(default)]
+    pub audio_hours_per_hour: Option<f64>,
 }
 
 /// What is trained: the student, and a projection of its features onto the teacher's when
@@ -253,7 +265,7 @@ pub fn train(
         }
         None => (Vec::new(), Vec::new()),
     };
-    let noise = NoiseBank::load(&cfg.noise, student_cfg.sample_rate)?;
+    let noise = NoiseBank::load(&cfg.noise, student_cfg.sample_rate)?.at_snr(cfg.noise_snr_db);
     if !noise.is_empty() {
         eprintln!(
             "backgrounds: {:.0} s of audio",
@@ -402,6 +414,8 @@ pub fn train(
     let mut loss_sum = 0.0;
     let mut loss_n = 0u64;
     let mut last_f1 = f64::NAN;
+    let crop_samples = crop_frames * hop;
+    let mut stretch = Instant::now();
     let last = stop_at.unwrap_or(cfg.steps).min(cfg.steps);
     let feature_weight = cfg.distill.as_ref().map_or(0.0, |d| d.feature_weight);
     while progress.step < last {
@@ -425,6 +439,10 @@ pub fn train(
         ));
 
         if progress.step % cfg.eval_every == 0 || progress.step == last {
+            // Each step read its loss, so the device has finished it.
+            let audio_s = (loss_n as usize * cfg.batch * crop_samples) as f64
+                / student_cfg.sample_rate as f64;
+            let speed = audio_s / stretch.elapsed().as_secs_f64();
             let eval_model = model.student.valid();
             let counts = validate(&eval_model, &val_set, &rules, &plain);
             let agreement =
@@ -441,6 +459,7 @@ pub fn train(
                 recall: counts.recall(),
                 agreement_auc: agreement.map(|a| a.auc),
                 agreement_f1: agreement.map(|a| a.f1),
+                audio_hours_per_hour: Some(speed),
             };
             (loss_sum, loss_n) = (0.0, 0);
             let mut log = std::fs::OpenOptions::new()
@@ -489,6 +508,7 @@ pub fn train(
             } else {
                 bar.println(line)
             }
+            stretch = Instant::now();
         }
     }
     bar.finish();

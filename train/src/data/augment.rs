@@ -6,7 +6,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use super::eq::{EQ_PROBABILITY, random_eq};
-use super::noise::{NOISE_PROBABILITY, NoiseBank, SNR_DB, mix_at_snr, power};
+use super::noise::{NOISE_PROBABILITY, NoiseBank, mix_at_snr, power};
 
 /// Gain range, dB: recorders are set from cautious to hot.
 const GAIN_DB: (f32, f32) = (-20.0, 6.0);
@@ -18,7 +18,7 @@ const WHITE_NOISE_BELOW_DB: (f32, f32) = (10.0, 40.0);
 /// annotated song, the reference for the background's SNR. Every draw comes from `rng`.
 pub fn augment(x: &mut [f32], song_power: f32, noise: &NoiseBank, rate: u32, rng: &mut StdRng) {
     if !noise.is_empty() && rng.random_bool(NOISE_PROBABILITY) {
-        let snr = rng.random_range(SNR_DB.0..SNR_DB.1);
+        let snr = noise.draw_snr(rng);
         let excerpt = noise.excerpt(rng, x.len());
         mix_at_snr(x, &excerpt, song_power, snr);
     }

@@ -13,16 +13,24 @@ use super::recordings::audio_files;
 /// Share of crops that get a background: the rest keep the lab's quiet, so clean song stays
 /// well represented.
 pub const NOISE_PROBABILITY: f64 = 0.5;
-/// SNR range, dB, of the song's level over the background's: from a bird barely above a
-/// dawn chorus to a quiet room.
+/// Default SNR range, dB, of the song's level over the background's: from a bird barely above
+/// a dawn chorus to a quiet room.
 pub const SNR_DB: (f32, f32) = (0.0, 30.0);
 
 /// Unlabelled background audio at the model's rate; everything in it counts as "no target".
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NoiseBank {
     clips: Vec<Vec<f32>>,
     /// Samples in all clips.
     total: usize,
+    /// SNR range, dB, the clips are mixed in at.
+    snr_db: (f32, f32),
+}
+
+impl Default for NoiseBank {
+    fn default() -> Self {
+        Self::from_clips(Vec::new())
+    }
 }
 
 impl NoiseBank {
@@ -50,13 +58,32 @@ impl NoiseBank {
     pub fn from_clips(clips: Vec<Vec<f32>>) -> Self {
         let clips: Vec<Vec<f32>> = clips.into_iter().filter(|c| !c.is_empty()).collect();
         let total = clips.iter().map(Vec::len).sum();
-        Self { clips, total }
+        Self {
+            clips,
+            total,
+            snr_db: SNR_DB,
+        }
+    }
+
+    /// This bank mixed in at SNRs drawn uniformly from `snr_db` (LOW, HIGH) instead.
+    pub fn at_snr(self, snr_db: (f32, f32)) -> Self {
+        Self { snr_db, ..self }
+    }
+
+    /// An SNR from the bank's range, dB.
+    pub fn draw_snr(&self, rng: &mut StdRng) -> f32 {
+        let (low, high) = self.snr_db;
+        if low < high {
+            rng.random_range(low..high)
+        } else {
+            low
+        }
     }
 
     /// This bank with more clips added.
     pub fn with(mut self, more: Vec<Vec<f32>>) -> Self {
         self.clips.extend(more);
-        Self::from_clips(self.clips)
+        Self::from_clips(self.clips).at_snr(self.snr_db)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -145,5 +172,21 @@ mod tests {
             }
         }
         assert!(seen_short);
+    }
+
+    #[test]
+    fn snrs_come_from_the_asked_range() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let bank = NoiseBank::from_clips(vec![vec![1.0; 10]]);
+        let default: Vec<f32> = (0..200).map(|_| bank.draw_snr(&mut rng)).collect();
+        assert!(default.iter().all(|s| (SNR_DB.0..SNR_DB.1).contains(s)));
+        let field = bank.at_snr((-5.0, 15.0)).with(vec![vec![2.0; 4]]);
+        let drawn: Vec<f32> = (0..200).map(|_| field.draw_snr(&mut rng)).collect();
+        assert!(drawn.iter().all(|s| (-5.0..15.0).contains(s)));
+        assert!(
+            drawn.iter().any(|&s| s < 0.0),
+            "the range's low end is drawn"
+        );
+        assert_eq!(field.at_snr((6.0, 6.0)).draw_snr(&mut rng), 6.0);
     }
 }
