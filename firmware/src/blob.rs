@@ -100,6 +100,13 @@ impl F32s<'_> {
         let b = &self.0[4 * i..4 * i + 4];
         f32::from_le_bytes([b[0], b[1], b[2], b[3]])
     }
+    /// Elements `start..start + n`, in order (one bounds check for all of them).
+    #[inline]
+    pub fn iter(&self, start: usize, n: usize) -> impl Iterator<Item = f32> + '_ {
+        self.0[4 * start..4 * (start + n)]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
     /// Elements.
     pub fn len(&self) -> usize {
         self.0.len() / 4

@@ -55,3 +55,26 @@ pub fn dot_i8(x: &[i8], w: &[u8]) -> i32 {
     }
     acc[0] + acc[1] + tail
 }
+
+/// [`dot_i8`] of one row with two weight rows: each word of `x` is loaded and widened once for
+/// both, which saves a third of the instructions per product.
+#[inline]
+pub fn dot2_i8(x: &[i8], w0: &[u8], w1: &[u8]) -> [i32; 2] {
+    let (xs, w0s, w1s) = (x.chunks_exact(4), w0.chunks_exact(4), w1.chunks_exact(4));
+    let tail = [
+        super::ops::dot_i8_portable(xs.remainder(), w0s.remainder()),
+        super::ops::dot_i8_portable(xs.remainder(), w1s.remainder()),
+    ];
+    // One accumulator per row (the sums are exact integers, so their order does not matter):
+    // two registers fewer than one per byte lane, which keeps the loop free of stack spills.
+    let mut acc = tail;
+    for ((a, b), c) in xs.zip(w0s).zip(w1s) {
+        let a = u32::from_le_bytes([a[0] as u8, a[1] as u8, a[2] as u8, a[3] as u8]);
+        let (even, odd) = (even_bytes(a), odd_bytes(a));
+        let b = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        acc[0] = smlad(odd, odd_bytes(b), smlad(even, even_bytes(b), acc[0]));
+        let c = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        acc[1] = smlad(odd, odd_bytes(c), smlad(even, even_bytes(c), acc[1]));
+    }
+    acc
+}

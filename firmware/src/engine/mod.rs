@@ -30,12 +30,19 @@ impl Sample for f32 {
 
 impl Sample for i16 {
     fn to_f32(self) -> f32 {
-        self as f32 / 32768.0
+        // Times a power of two: exact, as the division is, without a division.
+        self as f32 * (1.0 / 32768.0)
     }
 }
 
 /// The ring's scale of a frame and head is its largest magnitude, at least this, over 127.
 pub const RING_MIN_MAGNITUDE: f32 = 1e-30;
+
+/// Outputs of the attention's value sum computed together, their sums held in registers (the
+/// MCU model's heads have 20 dimensions; other sizes take a slower path for what is left over).
+const VALUE_BLOCK: usize = 20;
+/// Terms of a query-key dot product unrolled together.
+const DOT_BLOCK: usize = 20;
 
 /// What an engine needs lent to it, in values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +337,12 @@ impl<'b, 'a> Engine<'b, 'a> {
         let first = cache - self.filled;
         let k_ring = (l * 2) * cache;
         let v_ring = (l * 2 + 1) * cache;
+        // The ring slot of cached frame `k` (0 = oldest place): no division per key.
+        let ring_head = self.ring_head;
+        let slot = |k: usize| {
+            let s = ring_head + k;
+            if s >= cache { s - cache } else { s }
+        };
         for qf in 0..t {
             let o = &mut self.row[..d];
             for hd in 0..h {
@@ -338,19 +351,23 @@ impl<'b, 'a> Engine<'b, 'a> {
                 let alibi = |k: usize| -slope * (cache + qf).abs_diff(k) as f32;
                 let mut max = f32::NEG_INFINITY;
                 for k in first..cache {
-                    let slot = (self.ring_head + k) % cache;
+                    let slot = slot(k);
                     let key = &self.ring[(k_ring + slot) * d + hd * dh..][..dh];
-                    let dot: f32 = query.iter().zip(key).map(|(&a, &b)| a * b as f32).sum();
-                    let s = dot * self.ring_scales[(k_ring + slot) * h + hd] + alibi(k);
+                    let s = dot_ring(query, key) * self.ring_scales[(k_ring + slot) * h + hd]
+                        + alibi(k);
                     self.scores[k] = s;
-                    max = max.max(s);
+                    if s > max {
+                        max = s;
+                    }
                 }
                 for kf in 0..t {
                     let key = &self.qkv[kf * 3 * d + d + hd * dh..][..dh];
                     let dot: f32 = query.iter().zip(key).map(|(a, b)| a * b).sum();
                     let s = dot + alibi(cache + kf);
                     self.scores[cache + kf] = s;
-                    max = max.max(s);
+                    if s > max {
+                        max = s;
+                    }
                 }
                 let scores = &mut self.scores[first..cache + t];
                 let mut sum = 0.0;
@@ -358,22 +375,32 @@ impl<'b, 'a> Engine<'b, 'a> {
                     *s = libm::expf(*s - max);
                     sum += *s;
                 }
-                let out = &mut o[hd * dh..(hd + 1) * dh];
-                out.fill(0.0);
+                // Each key's weight, once: its probability, times its value's scale in the ring.
                 for k in first..cache {
-                    let slot = (self.ring_head + k) % cache;
-                    let value = &self.ring[(v_ring + slot) * d + hd * dh..][..dh];
-                    let p = self.scores[k] / sum * self.ring_scales[(v_ring + slot) * h + hd];
-                    for (y, &v) in out.iter_mut().zip(value) {
-                        *y += p * v as f32;
-                    }
+                    self.scores[k] =
+                        self.scores[k] / sum * self.ring_scales[(v_ring + slot(k)) * h + hd];
                 }
-                for kf in 0..t {
-                    let value = &self.qkv[kf * 3 * d + 2 * d + hd * dh..][..dh];
-                    let p = self.scores[cache + kf] / sum;
-                    for (y, &v) in out.iter_mut().zip(value) {
-                        *y += p * v;
-                    }
+                for p in &mut self.scores[cache..cache + t] {
+                    *p /= sum;
+                }
+                // The weighted sum of the values, a few outputs at a time with their sums in
+                // registers; each output adds its terms in key order, ring first, as before.
+                let (weights, ring, qkv) = (&self.scores, &self.ring, &self.qkv);
+                let ring = |at: usize| {
+                    (first..cache).map(move |k| (weights[k], &ring[(v_ring + slot(k)) * d + at..]))
+                };
+                let chunk = |at: usize| {
+                    (0..t).map(move |kf| (weights[cache + kf], &qkv[kf * 3 * d + 2 * d + at..]))
+                };
+                let mut blocks = o[hd * dh..(hd + 1) * dh].chunks_exact_mut(VALUE_BLOCK);
+                for (b, out) in (&mut blocks).enumerate() {
+                    let at = hd * dh + b * VALUE_BLOCK;
+                    out.copy_from_slice(&weighted_sum::<VALUE_BLOCK>(ring(at), chunk(at)));
+                }
+                let rest = blocks.into_remainder();
+                let at = (hd + 1) * dh - rest.len();
+                for (j, y) in rest.iter_mut().enumerate() {
+                    *y = weighted_sum::<1>(ring(at + j), chunk(at + j))[0];
                 }
             }
             let projected = &mut self.row2[..d];
@@ -390,7 +417,7 @@ impl<'b, 'a> Engine<'b, 'a> {
         }
         // The chunk's frames replace the oldest ones.
         for f in 0..t {
-            let slot = (self.ring_head + f) % cache;
+            let slot = slot(f);
             for (ring, part) in [(k_ring, 1), (v_ring, 2)] {
                 for hd in 0..h {
                     let src = &self.qkv[f * 3 * d + part * d + hd * dh..][..dh];
@@ -426,4 +453,47 @@ impl<'b, 'a> Engine<'b, 'a> {
             }
         }
     }
+}
+
+/// `sum_k p_k v_k` for `N` outputs, the ring's int8 values then the chunk's f32 ones, in key
+/// order; the sums stay in registers.
+#[inline(always)]
+fn weighted_sum<'a, const N: usize>(
+    ring: impl Iterator<Item = (f32, &'a [i8])>,
+    chunk: impl Iterator<Item = (f32, &'a [f32])>,
+) -> [f32; N] {
+    let mut acc = [0.0f32; N];
+    for (p, value) in ring {
+        let value: &[i8; N] = value[..N].try_into().expect("N values");
+        for (y, &v) in acc.iter_mut().zip(value) {
+            *y += p * v as f32;
+        }
+    }
+    for (p, value) in chunk {
+        let value: &[f32; N] = value[..N].try_into().expect("N values");
+        for (y, &v) in acc.iter_mut().zip(value) {
+            *y += p * v;
+        }
+    }
+    acc
+}
+
+/// The dot product of an f32 query with an int8 key from the ring, its terms added in order
+/// (as `Iterator::sum` adds them), `DOT_BLOCK` at a time unrolled.
+#[inline(always)]
+fn dot_ring(query: &[f32], key: &[i8]) -> f32 {
+    let (qs, ks) = (query.chunks_exact(DOT_BLOCK), key.chunks_exact(DOT_BLOCK));
+    let (q_rest, k_rest) = (qs.remainder(), ks.remainder());
+    let mut acc = -0.0f32;
+    for (q, k) in qs.zip(ks) {
+        let q: &[f32; DOT_BLOCK] = q.try_into().expect("a block");
+        let k: &[i8; DOT_BLOCK] = k.try_into().expect("a block");
+        for (&a, &b) in q.iter().zip(k) {
+            acc += a * b as f32;
+        }
+    }
+    for (&a, &b) in q_rest.iter().zip(k_rest) {
+        acc += a * b as f32;
+    }
+    acc
 }

@@ -8,8 +8,18 @@ use crate::blob::{Dense, Norm};
 /// `x` as int8 with step `scale`: round half to even, saturate (ONNX `QuantizeLinear`).
 pub fn quantize(x: &[f32], scale: f32, out: &mut [i8]) {
     for (q, &v) in out.iter_mut().zip(x) {
-        *q = libm::rintf(v / scale).clamp(-128.0, 127.0) as i8;
+        *q = round_to_i8(v / scale);
     }
+}
+
+/// `v` rounded half to even and saturated to int8. Below 2^22 in magnitude, adding and taking
+/// away 1.5 * 2^23 rounds half to even in the FPU's default mode (a Cortex-M4F has no rounding
+/// instruction, and `rintf` is a library call); anything larger stays beyond the int8 range
+/// and saturates in the integer clamp (one SSAT), as do infinities; NaN becomes 0, as before.
+#[inline]
+fn round_to_i8(v: f32) -> i8 {
+    const ROUND: f32 = 12_582_912.0;
+    (((v + ROUND) - ROUND) as i32).clamp(-128, 127) as i8
 }
 
 /// Int32 dot product of an int8 row with an int8 weight row (i8 bytes).
@@ -19,6 +29,15 @@ fn dot_i8(x: &[i8], w: &[u8]) -> i32 {
     return super::dsp::dot_i8(x, w);
     #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
     dot_i8_portable(x, w)
+}
+
+/// [`dot_i8`] of one row with two weight rows.
+#[inline]
+fn dot2_i8(x: &[i8], w0: &[u8], w1: &[u8]) -> [i32; 2] {
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    return super::dsp::dot2_i8(x, w0, w1);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    [dot_i8_portable(x, w0), dot_i8_portable(x, w1)]
 }
 
 /// [`dot_i8`] four at a time: the accumulators stay in registers (Cortex-M4: `ldrsb` and
@@ -49,6 +68,31 @@ pub fn requantize(acc: i32, multiplier: i32, shift: i32) -> i64 {
     (product + (1i64 << (shift - 1))) >> shift
 }
 
+/// [`requantize`] for the usual case, a shift below 32 and a result that fits in an i32, on
+/// the 32-bit halves of the product (a 32-bit core has no 64-bit shifts).
+#[inline(always)]
+pub fn requantize_i32(acc: i32, multiplier: i32, shift: i32) -> Option<i32> {
+    if !(1..32).contains(&shift) {
+        return None;
+    }
+    let s = shift as u32;
+    let rounded = acc as i64 * multiplier as i64 + (1u32 << (s - 1)) as i64;
+    let (high, low) = ((rounded >> 32) as i32, rounded as u32);
+    let result = ((low >> s) | ((high as u32) << (32 - s))) as i32;
+    // It fits when the shifted high half is the result's sign.
+    (high >> s == result >> 31).then_some(result)
+}
+
+/// A fixed-point value with `frac_bits` fraction bits as f32. Its integer and fraction parts
+/// are converted apart (i64 to f32 is a library call on a Cortex-M): both exact, so the sum
+/// rounds once, as `fixed as f32 * 2^-frac_bits` does.
+#[inline(never)]
+fn to_f32_wide(fixed: i64, frac_bits: u32) -> f32 {
+    let mask = (1i64 << frac_bits) - 1;
+    let (whole, fraction) = ((fixed >> frac_bits) as i32, (fixed & mask) as i32);
+    whole as f32 + fraction as f32 / (1u32 << frac_bits) as f32
+}
+
 /// Where a dense's input comes from: already quantized for an int8 dense, or f32.
 pub enum Input<'x> {
     /// f32 values; quantized here (into `scratch`) for an int8 dense.
@@ -62,10 +106,9 @@ pub fn dense(d: &Dense, input: Input, scratch: &mut [i8], frac_bits: u32, out: &
     match (d, input) {
         (Dense::F32 { inputs, w, b }, Input::F32(x)) => {
             for (o, y) in out.iter_mut().enumerate() {
-                let row = o * inputs;
                 let mut acc = 0.0f32;
-                for (i, &v) in x.iter().enumerate() {
-                    acc += v * w.get(row + i);
+                for (&v, w) in x.iter().zip(w.iter(o * inputs, *inputs)) {
+                    acc += v * w;
                 }
                 *y = acc + b.get(o);
             }
@@ -90,14 +133,26 @@ pub fn dense(d: &Dense, input: Input, scratch: &mut [i8], frac_bits: u32, out: &
                 }
             };
             let unit = 1.0 / (1u32 << frac_bits) as f32;
-            let mask = (1i64 << frac_bits) - 1;
-            for (o, y) in out.iter_mut().enumerate() {
-                let acc = dot_i8(x, &w[o * inputs..(o + 1) * inputs]);
-                let fixed = requantize(acc, multiplier.get(o), shift.get(o)) + bias.get(o) as i64;
-                // Integer and fraction parts converted apart (i64 to f32 is a library call on a
-                // Cortex-M): both exact, so the sum rounds once, as `fixed as f32 * unit` does.
-                let (whole, fraction) = ((fixed >> frac_bits) as i32, (fixed & mask) as i32);
-                *y = whole as f32 + fraction as f32 * unit;
+            let finish = |o: usize, acc: i32| {
+                let (m, s, b) = (multiplier.get(o), shift.get(o), bias.get(o));
+                match requantize_i32(acc, m, s).and_then(|r| r.checked_add(b)) {
+                    // Exact in i32, converted once: the nearest f32, as `to_f32_wide` gives.
+                    Some(fixed) => fixed as f32 * unit,
+                    None => to_f32_wide(requantize(acc, m, s) + b as i64, frac_bits),
+                }
+            };
+            let row = |o: usize| &w[o * inputs..(o + 1) * inputs];
+            let out_len = out.len();
+            // Outputs in pairs, which share the loads of the input row.
+            let mut pairs = out.chunks_exact_mut(2);
+            for (pair, y) in (&mut pairs).enumerate() {
+                let o = 2 * pair;
+                let [a0, a1] = dot2_i8(x, row(o), row(o + 1));
+                (y[0], y[1]) = (finish(o, a0), finish(o + 1, a1));
+            }
+            if let [y] = pairs.into_remainder() {
+                let o = out_len - 1;
+                *y = finish(o, dot_i8(x, row(o)));
             }
         }
     }
@@ -109,8 +164,10 @@ pub fn layer_norm(x: &mut [f32], norm: &Norm, eps: f32) {
     let mean = x.iter().sum::<f32>() / n;
     let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
     let inv = 1.0 / libm::sqrtf(var + eps);
-    for (i, v) in x.iter_mut().enumerate() {
-        *v = (*v - mean) * inv * norm.gamma.get(i) + norm.beta.get(i);
+    let n = x.len();
+    let affine = norm.gamma.iter(0, n).zip(norm.beta.iter(0, n));
+    for (v, (gamma, beta)) in x.iter_mut().zip(affine) {
+        *v = (*v - mean) * inv * gamma + beta;
     }
 }
 
@@ -154,6 +211,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rounding_to_int8_matches_rintf() {
+        let want = |v: f32| libm::rintf(v).clamp(-128.0, 127.0) as i8;
+        let mut v = -300.0f32;
+        while v <= 300.0 {
+            assert_eq!(round_to_i8(v), want(v), "{v}");
+            v += 0.125;
+        }
+        let edges = [
+            0.5, -0.5, 1.5, 2.5, 126.5, 127.5, -127.5, -128.5, 4194303.5, 8388609.0,
+        ];
+        let specials = [1e30, -1e30, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        for v in edges.into_iter().chain(specials) {
+            assert_eq!(round_to_i8(v), want(v), "{v}");
+        }
+        // Every exponent and sign: random bit patterns.
+        let mut bits = 0x9e37_79b9u32;
+        for _ in 0..200_000 {
+            bits ^= bits << 13;
+            bits ^= bits >> 17;
+            bits ^= bits << 5;
+            let v = f32::from_bits(bits);
+            assert_eq!(round_to_i8(v), want(v), "{v}");
+        }
+    }
+
+    #[test]
     fn quantize_rounds_half_to_even_and_saturates() {
         let mut q = [0i8; 5];
         quantize(&[0.5, 1.5, -2.5, 300.0, -300.0], 1.0, &mut q);
@@ -167,6 +250,28 @@ mod tests {
         assert_eq!(requantize(10, m, 31), 8);
         assert_eq!(requantize(-10, m, 31), -7);
         assert_eq!(requantize(1 << 20, m, 31 + 4), 3 << 14);
+    }
+
+    #[test]
+    fn the_i32_requantization_agrees_where_it_applies() {
+        let mut seed = 1u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let mut applied = 0;
+        for _ in 0..100_000 {
+            let acc = next() as i32 >> (next() % 24);
+            let m = (next() >> 1) as i32;
+            let shift = (next() % 40) as i32 + 1;
+            if let Some(r) = requantize_i32(acc, m, shift) {
+                assert_eq!(r as i64, requantize(acc, m, shift), "{acc} {m} {shift}");
+                applied += 1;
+            }
+        }
+        assert!(applied > 10_000, "{applied}");
     }
 
     #[test]
