@@ -41,7 +41,8 @@ pub const RING_MIN_MAGNITUDE: f32 = 1e-30;
 /// Outputs of the attention's value sum computed together, their sums held in registers (the
 /// MCU model's heads have 20 dimensions; other sizes take a slower path for what is left over).
 const VALUE_BLOCK: usize = 20;
-/// Terms of a query-key dot product unrolled together.
+/// A head's query of this many values is held in registers for its dot products with the
+/// ring's keys (the MCU model's; other sizes take a slower path).
 const DOT_BLOCK: usize = 20;
 
 /// What an engine needs lent to it, in values.
@@ -350,11 +351,16 @@ impl<'b, 'a> Engine<'b, 'a> {
                 let query = &self.qkv[qf * 3 * d + hd * dh..][..dh];
                 let alibi = |k: usize| -slope * (cache + qf).abs_diff(k) as f32;
                 let mut max = f32::NEG_INFINITY;
+                // A whole head's query, held in registers over all the cached keys.
+                let held: Option<[f32; DOT_BLOCK]> = query.try_into().ok();
                 for k in first..cache {
                     let slot = slot(k);
                     let key = &self.ring[(k_ring + slot) * d + hd * dh..][..dh];
-                    let s = dot_ring(query, key) * self.ring_scales[(k_ring + slot) * h + hd]
-                        + alibi(k);
+                    let dot = match held {
+                        Some(query) => dot_held(query, key),
+                        None => query.iter().zip(key).map(|(&a, &b)| a * b as f32).sum(),
+                    };
+                    let s = dot * self.ring_scales[(k_ring + slot) * h + hd] + alibi(k);
                     self.scores[k] = s;
                     if s > max {
                         max = s;
@@ -478,21 +484,13 @@ fn weighted_sum<'a, const N: usize>(
     acc
 }
 
-/// The dot product of an f32 query with an int8 key from the ring, its terms added in order
-/// (as `Iterator::sum` adds them), `DOT_BLOCK` at a time unrolled.
+/// The dot product of a query held in registers (`N` values) with an int8 key from the ring,
+/// its terms added in order, as `Iterator::sum` adds them.
 #[inline(always)]
-fn dot_ring(query: &[f32], key: &[i8]) -> f32 {
-    let (qs, ks) = (query.chunks_exact(DOT_BLOCK), key.chunks_exact(DOT_BLOCK));
-    let (q_rest, k_rest) = (qs.remainder(), ks.remainder());
+fn dot_held<const N: usize>(query: [f32; N], key: &[i8]) -> f32 {
+    let key: &[i8; N] = key.try_into().expect("a key as long as the query");
     let mut acc = -0.0f32;
-    for (q, k) in qs.zip(ks) {
-        let q: &[f32; DOT_BLOCK] = q.try_into().expect("a block");
-        let k: &[i8; DOT_BLOCK] = k.try_into().expect("a block");
-        for (&a, &b) in q.iter().zip(k) {
-            acc += a * b as f32;
-        }
-    }
-    for (&a, &b) in q_rest.iter().zip(k_rest) {
+    for (a, &b) in query.into_iter().zip(key) {
         acc += a * b as f32;
     }
     acc
