@@ -33,6 +33,13 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
         m[0].loss,
         m[1].loss
     );
+    // Each evaluation logs the training speed since the one before.
+    assert!(
+        m.iter()
+            .all(|e| e.audio_hours_per_hour.is_some_and(|v| v > 0.0)),
+        "{:?}",
+        m.iter().map(|e| e.audio_hours_per_hour).collect::<Vec<_>>()
+    );
 
     let parts = tempfile::tempdir().unwrap();
     train(&cfg, parts.path(), false, Some(20), false).unwrap();

@@ -71,7 +71,7 @@ pub fn requantize(acc: i32, multiplier: i32, shift: i32) -> i64 {
 /// [`requantize`] for the usual case, a shift below 32 and a result that fits in an i32, on
 /// the 32-bit halves of the product (a 32-bit core has no 64-bit shifts).
 #[inline(always)]
-pub fn requantize_i32(acc: i32, multiplier: i32, shift: i32) -> Option<i32> {
+fn requantize_i32(acc: i32, multiplier: i32, shift: i32) -> Option<i32> {
     if !(1..32).contains(&shift) {
         return None;
     }
