@@ -21,6 +21,7 @@ pub enum Compute {
 impl Compute {
     /// The device to train on (plain: add `.autodiff()` for gradients).
     pub fn device(self) -> Result<Device> {
+        pin_default_device(self);
         match self {
             Compute::Cpu => Ok(Device::flex()),
             Compute::Gpu => gpu(),
@@ -28,6 +29,28 @@ impl Compute {
         }
     }
 }
+
+/// burn puts optimizer state it loads (a resumed run's) on its default device, which a build
+/// with GPU backends picks among them, CUDA first, whatever the run trains on: on a machine
+/// without that GPU, resuming a CPU run would fail. `BURN_DEVICE` pins the default to the
+/// run's device.
+#[cfg(any(feature = "gpu", feature = "cuda"))]
+fn pin_default_device(compute: Compute) {
+    let name = match compute {
+        Compute::Cpu => "flex",
+        Compute::Gpu => "vulkan",
+        Compute::Cuda => "cuda",
+    };
+    if std::env::var("BURN_DEVICE").as_deref() != Ok(name) {
+        // SAFETY: hark-train asks for its device before it starts any thread, so nothing
+        // reads the environment meanwhile.
+        unsafe { std::env::set_var("BURN_DEVICE", name) };
+    }
+}
+
+/// Without GPU backends burn's default device is the CPU's already.
+#[cfg(not(any(feature = "gpu", feature = "cuda")))]
+fn pin_default_device(_: Compute) {}
 
 #[cfg(feature = "gpu")]
 fn gpu() -> Result<Device> {
