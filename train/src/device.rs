@@ -54,32 +54,44 @@ fn pin_default_device(_: Compute) {}
 
 #[cfg(feature = "gpu")]
 fn gpu() -> Result<Device> {
-    use anyhow::Context;
-    Device::enumerate(burn::tensor::DeviceType::Vulkan)
-        .into_iter()
-        .next()
-        .context("no GPU with a Vulkan driver found (is the driver's Vulkan ICD installed?)")
+    first(
+        burn::tensor::DeviceType::Vulkan,
+        "no GPU with a Vulkan driver found (is the driver's Vulkan ICD installed?)",
+    )
 }
 
 #[cfg(not(feature = "gpu"))]
 fn gpu() -> Result<Device> {
-    anyhow::bail!(
-        "this hark-train was built without GPU support: cargo build --release -p hark-train --features gpu"
-    )
+    built_without("GPU", "gpu")
 }
 
 #[cfg(feature = "cuda")]
 fn cuda() -> Result<Device> {
-    use anyhow::Context;
-    Device::enumerate(burn::tensor::DeviceType::Cuda)
-        .into_iter()
-        .next()
-        .context("no NVIDIA GPU found (is the driver's libcuda.so.1 on the library path?)")
+    first(
+        burn::tensor::DeviceType::Cuda,
+        "no NVIDIA GPU found (is the driver's libcuda.so.1 on the library path?)",
+    )
 }
 
 #[cfg(not(feature = "cuda"))]
 fn cuda() -> Result<Device> {
+    built_without("CUDA", "cuda")
+}
+
+/// The first device of `kind`, or `missing` as the error.
+#[cfg(any(feature = "gpu", feature = "cuda"))]
+fn first(kind: burn::tensor::DeviceType, missing: &str) -> Result<Device> {
+    use anyhow::Context;
+    Device::enumerate(kind)
+        .into_iter()
+        .next()
+        .context(missing.to_string())
+}
+
+/// The error of a build without the cargo `feature` that `what` needs.
+#[cfg(not(all(feature = "gpu", feature = "cuda")))]
+fn built_without(what: &str, feature: &str) -> Result<Device> {
     anyhow::bail!(
-        "this hark-train was built without CUDA support: cargo build --release -p hark-train --features cuda"
+        "this hark-train was built without {what} support: cargo build --release -p hark-train --features {feature}"
     )
 }
