@@ -179,23 +179,19 @@ impl FileSource {
         })
     }
 
-    /// Marks the end of the stream; what [`Source::read`] returns then.
-    fn end(&mut self) -> bool {
-        self.ended = true;
-        false
-    }
-}
-
-impl Source for FileSource {
-    fn info(&self) -> AudioInfo {
-        self.info
+    /// Appends the next block of every channel, interleaved (frame by frame), to `out`; `false`
+    /// once the stream has ended. What [`Source::read`] reads before it mixes or picks.
+    pub fn read_frames(&mut self, out: &mut Vec<f32>) -> Result<bool> {
+        if !self.next_packet()? {
+            return Ok(false);
+        }
+        out.extend_from_slice(&self.interleaved);
+        Ok(true)
     }
 
-    fn non_finite_samples(&self) -> u64 {
-        self.non_finite
-    }
-
-    fn read(&mut self, out: &mut Vec<f32>) -> Result<bool> {
+    /// Decodes the next packet of the track into `interleaved`, NaN and infinite samples
+    /// replaced by silence; `false` once the stream has ended.
+    fn next_packet(&mut self) -> Result<bool> {
         let channels = self.info.channels;
         if self.ended {
             return Ok(false);
@@ -241,18 +237,43 @@ impl Source for FileSource {
             let frames = self.interleaved.len() / channels;
             self.decoded_frames += frames as u64;
             self.next_pts = Some(packet.pts.get().saturating_add(frames as i64));
-            let (choice, non_finite) = (self.choice, &mut self.non_finite);
-            out.extend(self.interleaved.chunks_exact(channels).map(|frame| {
-                let v = choice.mono(frame, |s| s);
-                if v.is_finite() {
-                    v
-                } else {
-                    *non_finite += 1;
-                    0.0
+            for v in &mut self.interleaved {
+                if !v.is_finite() {
+                    self.non_finite += 1;
+                    *v = 0.0;
                 }
-            }));
+            }
             return Ok(true);
         }
+    }
+
+    /// Marks the end of the stream; what [`Source::read`] returns then.
+    fn end(&mut self) -> bool {
+        self.ended = true;
+        false
+    }
+}
+
+impl Source for FileSource {
+    fn info(&self) -> AudioInfo {
+        self.info
+    }
+
+    fn non_finite_samples(&self) -> u64 {
+        self.non_finite
+    }
+
+    fn read(&mut self, out: &mut Vec<f32>) -> Result<bool> {
+        if !self.next_packet()? {
+            return Ok(false);
+        }
+        let choice = self.choice;
+        out.extend(
+            self.interleaved
+                .chunks_exact(self.info.channels)
+                .map(|frame| choice.mono(frame, |s| s)),
+        );
+        Ok(true)
     }
 }
 

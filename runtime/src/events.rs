@@ -11,6 +11,8 @@ use crate::contract::Contract;
 /// A detected vocalization.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Channel of the recording it was heard on, from 0 (always 0 for a mono stream).
+    pub channel: usize,
     /// Class index into the model's class names.
     pub class: usize,
     /// Start, seconds from the start of the stream.
@@ -117,6 +119,7 @@ impl EventDetector {
 fn sink(class: usize, hop_s: f64, out: &mut Vec<Event>) -> impl FnMut(FrameEvent) + '_ {
     move |e: FrameEvent| {
         out.push(Event {
+            channel: 0,
             class,
             onset_s: e.start as f64 * hop_s,
             offset_s: e.end as f64 * hop_s,

@@ -12,6 +12,7 @@ pub mod capture;
 pub mod chunker;
 pub mod contract;
 pub mod decode;
+pub mod each_channel;
 pub mod energy;
 pub mod engine;
 pub mod eval;

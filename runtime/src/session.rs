@@ -51,7 +51,8 @@ impl Session {
         if model.contract.streams != 1 {
             return Err(anyhow::anyhow!(
                 "the model runs {} streams per call: give it that many streams at once \
-                 (a multi-stream session), or use its one-stream source",
+                 (a multi-stream session; `hark detect --each-channel` on a file with as many \
+                 channels), or use its one-stream source",
                 model.contract.streams
             ));
         }

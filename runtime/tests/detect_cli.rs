@@ -239,6 +239,58 @@ fn any_rate_depth_and_channel() {
 }
 
 #[test]
+fn each_channel_is_its_own_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let (info, a) = read_all(&bundled("bird0_2.wav"), ChannelChoice::MixDown).unwrap();
+    let (_, b) = read_all(&bundled("bird0_9.wav"), ChannelChoice::MixDown).unwrap();
+    // Two birds on channels 1 and 3, silence between them.
+    let n = a.len().min(b.len());
+    let frames: Vec<f32> = (0..n).flat_map(|i| [a[i], 0.0, b[i]]).collect();
+    let wav = dir.path().join("three.wav");
+    write_wav(&wav, info.sample_rate, 3, &frames, 16, false);
+    let o = hark(&["detect", s(&wav), "--each-channel", "--clips"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    let rows = |channel: &str| -> Vec<String> {
+        table
+            .lines()
+            .skip(1)
+            .filter(|l| l.split('\t').nth(2) == Some(channel))
+            .map(|l| l.split('\t').skip(3).take(6).collect::<Vec<_>>().join("\t"))
+            .collect()
+    };
+    assert!(rows("2").is_empty(), "the silent channel has no events");
+    for channel in ["1", "3"] {
+        let alone = hark(&["detect", s(&wav), "--channel", channel]);
+        let alone: Vec<String> = String::from_utf8_lossy(&alone.stdout)
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').skip(3).take(6).collect::<Vec<_>>().join("\t"))
+            .collect();
+        assert!(!alone.is_empty());
+        assert_eq!(
+            rows(channel),
+            alone,
+            "channel {channel} gives what it gives alone"
+        );
+    }
+    // Each channel's clips come from that channel.
+    let clips = std::fs::read_dir(dir.path().join("three_clips"))
+        .unwrap()
+        .count();
+    assert_eq!(clips, rows("1").len() + rows("3").len());
+    assert!(dir.path().join("three_clips").read_dir().unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("three_ch3_")
+    }));
+
+    let o = hark(&["detect", s(&wav), "--each-channel", "--channel", "1"]);
+    assert!(!o.status.success(), "one channel or each, not both");
+}
+
+#[test]
 fn annotations_beside_the_audio_are_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("bird0_2.Table.1.selections.txt");

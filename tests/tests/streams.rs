@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use hark::backend::Backend;
 use hark::decode::{ChannelChoice, read_all};
+use hark::each_channel::detect_each_channel;
+use hark::engine::EngineSpec;
+use hark::events::EventRules;
 use hark::model::Model;
 use hark::multi_session::MultiSession;
 use hark::onnx_proto::ModelProto;
@@ -103,6 +106,57 @@ fn each_stream_gets_what_it_gets_alone_on_the_gpu() {
         return;
     }
     each_stream_gets_what_it_gets_alone(Backend::Cuda);
+}
+
+/// `hark detect --each-channel` on a multichannel file: one many-stream call per chunk finds on
+/// every channel what one-stream sessions find on it.
+#[test]
+fn each_channel_of_a_file_in_one_call_per_chunk() {
+    let streams = recordings(10);
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("recorder.wav");
+    let spec = hound::WavSpec {
+        channels: streams.len() as u16,
+        sample_rate: 16_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..streams[0].len() {
+        for s in &streams {
+            writer.write_sample(s[i]).unwrap();
+        }
+    }
+    writer.finalize().unwrap();
+
+    let detect = |model: &[u8]| {
+        let model = Arc::new(Model::from_bytes(model).unwrap());
+        let rules = EventRules::from_contract(&model.contract);
+        detect_each_channel(&EngineSpec::Model(model), &wav, rules).unwrap()
+    };
+    let together = detect(&default_for(streams.len()));
+    let alone = detect(hark::DEFAULT_MODEL);
+    assert_eq!(together.events.len(), alone.events.len());
+    for (t, a) in together.events.iter().zip(&alone.events) {
+        assert_eq!(
+            (t.channel, t.onset_s, t.offset_s),
+            (a.channel, a.onset_s, a.offset_s)
+        );
+        assert!((t.peak - a.peak).abs() <= 1e-4, "{t:?} vs {a:?}");
+    }
+    for channel in 0..streams.len() {
+        let on = |e: &&hark::events::Event| e.channel == channel;
+        assert!(
+            alone.events.iter().filter(on).count() > 5,
+            "channel {channel}"
+        );
+    }
+
+    let model = Arc::new(Model::from_bytes(&default_for(2)).unwrap());
+    let rules = EventRules::from_contract(&model.contract);
+    let why = detect_each_channel(&EngineSpec::Model(model), &wav, rules).unwrap_err();
+    let expected = format!("runs 2 streams per call but the file has {}", streams.len());
+    assert!(why.to_string().contains(&expected), "{why}");
 }
 
 #[test]

@@ -137,6 +137,7 @@ mod tests {
         let ramp = |a: u64, b: u64| (a..b).map(|i| i as f32).collect::<Vec<_>>();
         assert!(rec.push(&ramp(0, 50)).unwrap().is_empty());
         let event = Event {
+            channel: 0,
             class: 0,
             onset_s: 0.3,
             offset_s: 0.5,
@@ -153,6 +154,7 @@ mod tests {
         rec.gap(10).unwrap();
         rec.add(
             &Event {
+                channel: 0,
                 onset_s: 1.05,
                 offset_s: 1.1,
                 ..event
@@ -167,6 +169,7 @@ mod tests {
         // At the end of the stream a clip keeps what there is of its post-roll.
         rec.add(
             &Event {
+                channel: 0,
                 onset_s: 1.15,
                 offset_s: 1.19,
                 ..event

@@ -121,6 +121,7 @@ mod tests {
 
     fn event(onset_s: f64, offset_s: f64) -> Event {
         Event {
+            channel: 0,
             class: 0,
             onset_s,
             offset_s,

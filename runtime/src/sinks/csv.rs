@@ -3,9 +3,13 @@ use std::fmt::Write;
 use crate::events::Event;
 
 /// The header of hark's event CSV; `annotations::parse_csv` reads it back.
-pub const CSV_HEADER: &str = "file,class,onset_s,offset_s,low_hz,high_hz,peak,mean";
+pub const CSV_HEADER: &str = "file,class,onset_s,offset_s,low_hz,high_hz,peak,mean,channel";
 
-/// One CSV row per event: `audio_file`, class name, times (s), band (Hz), peak and mean score.
+/// The header hark wrote before events carried their channel: such tables are hark's too.
+pub const CSV_HEADER_MONO: &str = "file,class,onset_s,offset_s,low_hz,high_hz,peak,mean";
+
+/// One CSV row per event: `audio_file`, class name, times (s), band (Hz), peak and mean score,
+/// channel (from 1).
 pub fn events_csv(
     events: &[Event],
     classes: &[String],
@@ -18,8 +22,14 @@ pub fn events_csv(
         let class = quoted(classes.get(e.class).map(String::as_str).unwrap_or("?"));
         let _ = writeln!(
             out,
-            "{file},{class},{:.6},{:.6},{:.1},{:.1},{:.4},{:.4}",
-            e.onset_s, e.offset_s, band_hz.0, band_hz.1, e.peak, e.mean
+            "{file},{class},{:.6},{:.6},{:.1},{:.1},{:.4},{:.4},{}",
+            e.onset_s,
+            e.offset_s,
+            band_hz.0,
+            band_hz.1,
+            e.peak,
+            e.mean,
+            e.channel + 1
         );
     }
     out
@@ -42,6 +52,7 @@ mod tests {
     #[test]
     fn csv_reads_back_as_annotations() {
         let events = [Event {
+            channel: 0,
             class: 0,
             onset_s: 1.25,
             offset_s: 1.5,

@@ -53,6 +53,7 @@ pub fn read_event_log(path: &Path, classes: &[String]) -> Result<Vec<Event>> {
         .map_while(Result::ok)
         .filter_map(|line| serde_json::from_str::<Logged>(&line).ok())
         .map(|l| Event {
+            channel: 0,
             class: classes.iter().position(|c| *c == l.class).unwrap_or(0),
             onset_s: l.onset_s,
             offset_s: l.offset_s,
@@ -82,6 +83,7 @@ mod tests {
         let path = dir.path().join("x.events.jsonl");
         let classes = ["a".to_string(), "b".to_string()];
         let e = Event {
+            channel: 0,
             class: 1,
             onset_s: 1.25,
             offset_s: 1.5,

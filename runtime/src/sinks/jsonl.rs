@@ -1,7 +1,7 @@
 use crate::events::Event;
 
 /// One JSON object per line and event: file, class, onset_s, offset_s, low_hz, high_hz, peak,
-/// mean.
+/// mean, channel (from 1).
 pub fn events_jsonl(
     events: &[Event],
     classes: &[String],
@@ -34,6 +34,7 @@ pub fn event_json(
         high_hz: round(band_hz.1, 10.0),
         peak: round(e.peak as f64, 1e4),
         mean: round(e.mean as f64, 1e4),
+        channel: e.channel + 1,
         live,
     };
     serde_json::to_string(&row).unwrap_or_default()
@@ -60,6 +61,7 @@ struct Row<'a> {
     high_hz: f64,
     peak: f64,
     mean: f64,
+    channel: usize,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     live: Option<Live<'a>>,
 }
@@ -76,6 +78,7 @@ mod tests {
     #[test]
     fn each_line_is_one_event() {
         let e = Event {
+            channel: 0,
             class: 1,
             onset_s: 0.1234567,
             offset_s: 0.5,
@@ -97,5 +100,6 @@ mod tests {
         assert_eq!(lines[0]["onset_s"], 0.123457);
         assert_eq!(lines[0]["peak"], 0.8765);
         assert_eq!(lines[0]["file"], "x.wav");
+        assert_eq!(lines[0]["channel"], 1);
     }
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 pub use atomic::{write_atomic, write_atomic_with};
 pub use clip_recorder::ClipRecorder;
 pub use clips::{Roll, clip_name, write_clips};
-pub use csv::{CSV_HEADER, events_csv};
+pub use csv::{CSV_HEADER, CSV_HEADER_MONO, events_csv};
 pub use event_log::{EventLog, read_event_log};
 pub use jsonl::{Live, event_json, events_jsonl};
 pub use raven::{RAVEN_HEADER, raven_table, raven_table_name, write_raven_table};
@@ -70,7 +70,7 @@ impl Format {
         let first = existing.lines().next().unwrap_or("");
         match self {
             Format::Raven => first == RAVEN_HEADER,
-            Format::Csv => first == CSV_HEADER,
+            Format::Csv => first == CSV_HEADER || first == CSV_HEADER_MONO,
             Format::Jsonl => {
                 first.is_empty()
                     || serde_json::from_str::<serde_json::Value>(first)
@@ -87,6 +87,7 @@ mod tests {
     #[test]
     fn each_format_recognizes_only_its_own_tables() {
         let events = [Event {
+            channel: 0,
             class: 0,
             onset_s: 1.0,
             offset_s: 2.0,

@@ -42,8 +42,9 @@ pub fn write_raven_table(
         let class = classes.get(e.class).map(String::as_str).unwrap_or("?");
         writeln!(
             out,
-            "{}\tSpectrogram 1\t1\t{:.6}\t{:.6}\t{:.1}\t{:.1}\t{class}\t{:.4}\t{:.4}\t{audio_file}",
+            "{}\tSpectrogram 1\t{}\t{:.6}\t{:.6}\t{:.1}\t{:.1}\t{class}\t{:.4}\t{:.4}\t{audio_file}",
             i + 1,
+            e.channel + 1,
             e.onset_s,
             e.offset_s,
             band_hz.0,
@@ -64,6 +65,7 @@ mod tests {
     fn table_reads_back() {
         let events = vec![
             Event {
+                channel: 0,
                 class: 0,
                 onset_s: 0.5,
                 offset_s: 0.62,
@@ -71,6 +73,7 @@ mod tests {
                 mean: 0.7,
             },
             Event {
+                channel: 0,
                 class: 0,
                 onset_s: 1.0,
                 offset_s: 1.1,

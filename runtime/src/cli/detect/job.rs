@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use hark::decode::{ChannelChoice, FileSource};
+use hark::each_channel::detect_each_channel;
 use hark::engine::EngineSpec;
 use hark::events::EventRules;
 use hark::inputs::Input;
@@ -29,6 +30,8 @@ pub struct Job {
     pub format: Format,
     pub destination: Destination,
     pub channel: ChannelChoice,
+    /// Every channel its own stream (`channel` is then unused).
+    pub each_channel: bool,
     pub clips: Option<Roll>,
     pub resume: bool,
 }
@@ -95,7 +98,11 @@ impl Job {
             }
             self.refuse_foreign(table)?;
         }
-        let detection = detect_file(&self.spec, &input.path, self.channel, self.rules.clone())?;
+        let detection = if self.each_channel {
+            detect_each_channel(&self.spec, &input.path, self.rules.clone())?
+        } else {
+            detect_file(&self.spec, &input.path, self.channel, self.rules.clone())?
+        };
         if detection.duration_s == 0.0 {
             bail!("the file holds no audio samples");
         }
@@ -125,15 +132,24 @@ impl Job {
                     .map(Path::to_path_buf)
                     .unwrap_or_default()
             });
-            let mut source = FileSource::open(&input.path, self.channel)?;
-            write_clips(
-                &mut source,
-                &detection.events,
-                &classes,
-                roll,
-                &dir.join(format!("{stem}_clips")),
-                &stem,
-            )?;
+            let dir = dir.join(format!("{stem}_clips"));
+            if self.each_channel {
+                // Each channel's clips from that channel alone, named after it.
+                for c in 0..detection.info.channels {
+                    let events: Vec<_> = detection
+                        .events
+                        .iter()
+                        .filter(|e| e.channel == c)
+                        .cloned()
+                        .collect();
+                    let mut source = FileSource::open(&input.path, ChannelChoice::Only(c))?;
+                    let name = format!("{stem}_ch{}", c + 1);
+                    write_clips(&mut source, &events, &classes, roll, &dir, &name)?;
+                }
+            } else {
+                let mut source = FileSource::open(&input.path, self.channel)?;
+                write_clips(&mut source, &detection.events, &classes, roll, &dir, &stem)?;
+            }
         }
         // The table is written last: its presence tells `--resume` that the clips are complete.
         match &table {

@@ -57,6 +57,11 @@ pub struct DetectArgs {
     /// Channel to analyse, counting from 1 (default: all channels mixed down).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     channel: Option<u16>,
+    /// Analyse every channel as its own stream; events carry their channel. A model exported for
+    /// as many streams as the file has channels (`hark-train batch --batch B`) scores them all
+    /// in one call per chunk.
+    #[arg(long, conflicts_with = "channel")]
+    each_channel: bool,
     /// Also write each event as a WAV clip, into `<recording>_clips/` beside its table.
     #[arg(long)]
     clips: bool,
@@ -129,6 +134,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         channel: args.channel.map_or(ChannelChoice::MixDown, |c| {
             ChannelChoice::Only(c as usize - 1)
         }),
+        each_channel: args.each_channel,
         clips: args.clips.then_some(Roll {
             pre_s: args.pre_roll,
             post_s: args.post_roll,

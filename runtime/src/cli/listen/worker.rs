@@ -188,6 +188,7 @@ impl<'a> Worker<'a> {
                 let class = self.classes.get(e.class).map_or("?", String::as_str);
                 clips.add(
                     &Event {
+                        channel: 0,
                         onset_s: e.onset_s - self.base_s,
                         offset_s: e.offset_s - self.base_s,
                         ..e.clone()
