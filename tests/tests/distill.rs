@@ -159,6 +159,7 @@ fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
         teacher_classes: vec![],
         exclude_classes: vec![],
         hard_weight: 0.5,
+        keep_positives: true,
         feature_weight: 0.1,
         clip_hop_s: 1.5,
         cache: cache.clone(),

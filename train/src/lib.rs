@@ -8,6 +8,7 @@ pub mod inference;
 pub mod loss;
 pub mod perturb;
 pub mod quantize;
+pub mod rules;
 pub mod student;
 pub mod synth;
 pub mod teacher;

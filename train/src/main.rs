@@ -93,6 +93,23 @@ enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Tune a student's event rules (opening and closing probability, shortest event) for the
+    /// best event F1 on annotated recordings, and write them into a copy of the model. Tune on
+    /// recordings kept out of training and out of every set whose numbers you report.
+    Rules {
+        /// The streaming student (contract 1).
+        #[arg(long)]
+        model: PathBuf,
+        /// Annotated recordings to tune on (Raven tables next to the audio, or --csv).
+        #[arg(long)]
+        data: PathBuf,
+        /// Annotation CSV instead of Raven tables next to the audio.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// The model file to write with the best rules (without it, only the table is printed).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Quantize an f32 student to int8 (static: activation ranges calibrated on audio; weight
     /// matmuls run as i8 x i8 -> i32 in tract; LayerNorm, GELU and Softmax stay f32).
     Quantize(hark_train::quantize::command::QuantizeArgs),
@@ -265,6 +282,10 @@ struct DistillArgs {
     /// teacher's doubts at syllable edges blurred the student's events (docs/quality.md).
     #[arg(long, default_value_t = 0.8)]
     hard_weight: f32,
+    /// Annotated syllable frames keep their label as the target, so the teacher only softens the
+    /// negatives: for a teacher that misses much of the song it is asked about (docs/quality.md).
+    #[arg(long)]
+    keep_positives: bool,
     /// Weight of regressing the teacher's features through a projection (0: off).
     #[arg(long, default_value_t = 0.0)]
     feature_weight: f32,
@@ -415,6 +436,7 @@ fn run(cli: Cli) -> Result<()> {
                 teacher_classes: t.teacher_class,
                 exclude_classes: t.exclude_class,
                 hard_weight: d.hard_weight,
+                keep_positives: d.keep_positives,
                 feature_weight: d.feature_weight,
                 clip_hop_s: t.clip_hop,
             };
@@ -564,6 +586,12 @@ fn run(cli: Cli) -> Result<()> {
             write_variant(&model, shape, &out)?;
             println!("wrote {} ({batch} streams per call)", out.display());
         }
+        Command::Rules {
+            model,
+            data,
+            csv,
+            out,
+        } => rules_command(&model, &data, csv.as_deref(), out.as_deref())?,
         Command::Quantize(a) => hark_train::quantize::command::run(a)?,
         Command::Presets => {
             for (name, tier) in PRESETS {
@@ -674,4 +702,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `hark-train rules`: the best settings as a table, the model's own for comparison.
+fn rules_command(
+    model: &std::path::Path,
+    data: &std::path::Path,
+    csv: Option<&std::path::Path>,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    let candidates = hark_train::rules::tune(model, data, csv)?;
+    let own = hark::model::Model::load(model)?.contract;
+    println!("   on   off  min ms  event F1     TP     FP     FN");
+    let row = |c: &hark_train::rules::Candidate, note: &str| {
+        println!(
+            "{:5.2} {:5.2} {:7.0} {:9.4} {:6} {:6} {:6}  {note}",
+            c.on,
+            c.off,
+            c.min_event_s * 1000.0,
+            c.counts.f1(),
+            c.counts.tp,
+            c.counts.fp,
+            c.counts.fn_
+        )
+    };
+    for (i, c) in candidates.iter().take(10).enumerate() {
+        row(c, if i == 0 { "best" } else { "" });
+    }
+    let is_own = |c: &&hark_train::rules::Candidate| {
+        (c.on - own.on_thresholds[0]).abs() < 1e-6
+            && (c.off - own.off_thresholds[0]).abs() < 1e-6
+            && (c.min_event_s - own.min_event_s).abs() < 1e-6
+    };
+    if let Some(c) = candidates.iter().find(is_own) {
+        row(c, "the model's own rules");
+    }
+    if let Some(out) = out {
+        hark_train::rules::write(model, &candidates[0], data, out)?;
+        println!("wrote {} with the best rules", out.display());
+    }
+    Ok(())
 }

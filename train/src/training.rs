@@ -385,6 +385,7 @@ pub fn train(
             items: &t.items,
             noise: &noise,
             hard_weight: cfg.distill.as_ref().map_or(0.0, |d| d.hard_weight),
+            keep_positives: cfg.distill.as_ref().is_some_and(|d| d.keep_positives),
             rate,
             hop,
             crop_frames,

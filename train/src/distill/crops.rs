@@ -35,6 +35,8 @@ pub struct DistillCropper<'a> {
     pub noise: &'a NoiseBank,
     /// Weight of the annotations against the teacher in a labelled crop's targets.
     pub hard_weight: f32,
+    /// Whether a labelled frame's target never falls below its label.
+    pub keep_positives: bool,
     pub rate: u32,
     pub hop: usize,
     pub crop_frames: usize,
@@ -85,9 +87,10 @@ impl DistillCropper<'_> {
                 render(rec, start, factor, self.rate, self.hop, audio, targets);
                 let start_s = start as f64 / self.rate as f64;
                 let w = if item.labelled { self.hard_weight } else { 0.0 };
+                let keep = self.keep_positives && item.labelled;
                 for (f, t) in targets.iter_mut().enumerate() {
                     let at = start_s + (f as f64 + 0.5) * hop_s * factor;
-                    *t = w * *t + (1.0 - w) * track.at(at);
+                    *t = blend(*t, track.at(at), w, keep);
                     if self.features
                         && let Some((d, values)) = &track.features
                     {
@@ -112,5 +115,34 @@ impl DistillCropper<'_> {
             out.features = Some((dim, features));
         }
         out
+    }
+}
+
+/// A frame's target: its label and the teacher's probability mixed by the label's weight `w`;
+/// with `keep_positives`, never below the label, so the teacher only raises negatives.
+fn blend(label: f32, teacher: f32, w: f32, keep_positives: bool) -> f32 {
+    let mixed = w * label + (1.0 - w) * teacher;
+    if keep_positives {
+        mixed.max(label)
+    } else {
+        mixed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blend;
+
+    #[test]
+    fn kept_positives_stay_labels_and_negatives_take_the_teacher() {
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        // A syllable frame the teacher doubts.
+        assert!(close(blend(1.0, 0.1, 0.8, false), 0.82));
+        assert!(close(blend(1.0, 0.1, 0.8, true), 1.0));
+        // A silent frame the teacher finds bird-like: softened either way.
+        assert!(close(blend(0.0, 0.5, 0.8, false), 0.1));
+        assert!(close(blend(0.0, 0.5, 0.8, true), 0.1));
+        // A frame half covered by a syllable, the teacher sure of it.
+        assert!(close(blend(0.5, 1.0, 0.8, true), 0.6));
     }
 }

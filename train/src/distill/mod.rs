@@ -38,6 +38,10 @@ pub struct DistillConfig {
     pub exclude_classes: Vec<String>,
     /// Weight of the annotations against the teacher's targets in labelled crops, 0..1.
     pub hard_weight: f32,
+    /// Whether a labelled frame's target never falls below its label (the teacher then only
+    /// raises the negatives).
+    #[serde(default)]
+    pub keep_positives: bool,
     /// Weight of the feature regression (0: off).
     pub feature_weight: f32,
     /// Seconds between the windows a clip teacher is run on.
@@ -149,16 +153,12 @@ pub fn with_tracks(
         .collect()
 }
 
+/// Recordings with the files they came from.
+pub type WithPaths = (Vec<Recording>, Vec<PathBuf>);
+
 /// The unlabelled recordings under `dirs` at `rate` Hz, split by file name like annotated
 /// data: (training, held out), each with its file paths.
-pub fn unlabelled(
-    dirs: &[PathBuf],
-    rate: u32,
-    held_out: f64,
-) -> Result<(
-    (Vec<Recording>, Vec<PathBuf>),
-    (Vec<Recording>, Vec<PathBuf>),
-)> {
+pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPaths, WithPaths)> {
     let mut recordings = Vec::new();
     let mut paths = std::collections::BTreeMap::new();
     for dir in dirs {

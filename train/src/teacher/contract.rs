@@ -12,6 +12,9 @@ use prost::Message;
 use serde::{Deserialize, Serialize};
 use tract_onnx::prelude::*;
 
+/// A teacher's features for one window: the dimension, then `[frames, dim]` values.
+pub type Features = (usize, Vec<f32>);
+
 /// The metadata key that holds a teacher's spec.
 pub const SPEC_KEY: &str = "hark.teacher";
 
@@ -163,7 +166,7 @@ impl Teacher {
 
     /// Runs one window (`window_samples` at the teacher's rate): probabilities `[rows, classes]`
     /// (one row for a clip teacher, one per frame otherwise) and features `[frames, dim]`.
-    pub fn run(&self, window: &[f32]) -> Result<(Vec<f32>, Option<(usize, Vec<f32>)>)> {
+    pub fn run(&self, window: &[f32]) -> Result<(Vec<f32>, Option<Features>)> {
         ensure!(
             window.len() == self.spec.window_samples,
             "a teacher window has the wrong length"

@@ -1,0 +1,75 @@
+//! `hark-train rules`: the rules it picks are written into the model, and the runtime, reading
+//! them back, finds exactly the events the tuning scored.
+
+use std::sync::Arc;
+
+use hark::annotations::read_raven;
+use hark::decode::ChannelChoice;
+use hark::engine::EngineSpec;
+use hark::eval::{Counts, match_events};
+use hark::events::EventRules;
+use hark::model::Model;
+use hark::pipeline::detect_file;
+use hark::sinks::raven_table_name;
+use hark_tests::bundled_finch;
+use hark_train::rules::{tune, write};
+
+#[test]
+fn tuned_rules_travel_with_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("default.onnx");
+    std::fs::write(&source, hark::DEFAULT_MODEL).unwrap();
+    let candidates = tune(&source, &bundled_finch(), None).unwrap();
+    let best = &candidates[0];
+    assert!(
+        candidates
+            .windows(2)
+            .all(|w| w[0].counts.f1() >= w[1].counts.f1())
+    );
+    assert!(best.counts.f1() > 0.9, "{best:?}");
+
+    let tuned = dir.path().join("tuned.onnx");
+    write(&source, best, &bundled_finch(), &tuned).unwrap();
+    let model = Arc::new(Model::load(&tuned).unwrap());
+    let c = &model.contract;
+    assert_eq!(
+        (c.on_thresholds[0], c.off_thresholds[0]),
+        (best.on, best.off)
+    );
+    assert_eq!(c.min_event_s, best.min_event_s);
+    assert!(c.provenance["rules"].contains("tuned by hark-train rules"));
+
+    // The runtime, streaming each file with the rules read back, finds what tuning counted.
+    let spec = EngineSpec::Model(model.clone());
+    let mut counts = Counts::default();
+    for entry in std::fs::read_dir(bundled_finch()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "wav") {
+            continue;
+        }
+        let rules = EventRules::from_contract(&model.contract);
+        let found = detect_file(&spec, &path, ChannelChoice::MixDown, rules).unwrap();
+        let predicted: Vec<_> = found
+            .events
+            .iter()
+            .map(|e| (e.onset_s, e.offset_s))
+            .collect();
+        let table = path.with_file_name(raven_table_name(&path));
+        let reference: Vec<_> = read_raven(&table)
+            .unwrap()
+            .iter()
+            .map(|a| (a.onset_s, a.offset_s))
+            .collect();
+        counts += match_events(&reference, &predicted, 0.3);
+    }
+    assert_eq!(counts, best.counts);
+}
+
+#[test]
+fn a_folder_without_annotations_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("default.onnx");
+    std::fs::write(&source, hark::DEFAULT_MODEL).unwrap();
+    let why = tune(&source, dir.path(), None).unwrap_err().to_string();
+    assert!(why.contains("no annotated audio files under"), "{why}");
+}

@@ -1,0 +1,142 @@
+//! `hark-train rules`: the event rules (opening and closing probability, shortest event) that
+//! give a model its best event F1 on an annotated tuning set, written into a copy of the model.
+//! The model streams each file once; every candidate only re-reads the probabilities. Tune on
+//! recordings kept out of training and out of every set whose numbers you report.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use hark::eval::{Counts, match_events};
+use hark::events::{EventRules, detect_all};
+use hark::model::Model;
+use hark::onnx_proto::ModelProto;
+use hark::session::Session;
+use prost::Message;
+
+use crate::data::recordings::load_dir;
+use crate::quantize::{contract_of, set_metadata};
+
+/// One setting of the rules and what it scored.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub on: f32,
+    pub off: f32,
+    pub min_event_s: f32,
+    /// Class 0 against every annotation, IoU > 0.3, pooled over the files.
+    pub counts: Counts,
+}
+
+/// The settings tried: opening at 0.3..0.9, closing 0.1..0.5 below it (never under 0.1),
+/// shortest event 10..60 ms. The merge gap and longest event stay the model's.
+fn grid() -> Vec<(f32, f32, f32)> {
+    let mut out = Vec::new();
+    for on in 3..=9 {
+        for below in 1..=5 {
+            let off = on - below;
+            if off < 1 {
+                continue;
+            }
+            for ms in 1..=6 {
+                out.push((on as f32 / 10.0, off as f32 / 10.0, ms as f32 / 100.0));
+            }
+        }
+    }
+    out
+}
+
+/// Every candidate on the annotated recordings under `data` (Raven tables beside the audio, or
+/// `csv`), best event F1 first (ties: the earlier in the grid, i.e. the lower thresholds).
+pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Vec<Candidate>> {
+    let model =
+        Arc::new(Model::load(model_path).with_context(|| model_path.display().to_string())?);
+    let base = EventRules::from_contract(&model.contract);
+    let classes = model.contract.classes.len();
+    let recordings = load_dir(data, csv, model.contract.sample_rate)?;
+    let mut files = Vec::new();
+    for r in &recordings {
+        let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+        let mut probs = Vec::new();
+        session
+            .push(&r.audio, &mut probs)
+            .and_then(|()| session.finish(&mut probs))
+            .map_err(|e| anyhow!("{}: {e:#}", r.name))?;
+        let reference: Vec<(f64, f64)> = r.events.iter().map(|e| (e.onset_s, e.offset_s)).collect();
+        files.push((probs, reference));
+    }
+    let mut candidates: Vec<Candidate> = grid()
+        .into_iter()
+        .map(|(on, off, min_event_s)| {
+            let rules = EventRules {
+                on: vec![on; classes],
+                off: vec![off; classes],
+                min_frames: (min_event_s as f64 / base.hop_s).round() as usize,
+                ..base.clone()
+            };
+            let mut counts = Counts::default();
+            for (probs, reference) in &files {
+                let predicted: Vec<(f64, f64)> = detect_all(rules.clone(), probs)
+                    .iter()
+                    .filter(|e| e.class == 0)
+                    .map(|e| (e.onset_s, e.offset_s))
+                    .collect();
+                counts += match_events(reference, &predicted, 0.3);
+            }
+            Candidate {
+                on,
+                off,
+                min_event_s,
+                counts,
+            }
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.counts.f1().total_cmp(&a.counts.f1()));
+    Ok(candidates)
+}
+
+/// Writes the model at `model_path` to `out` with `best`'s rules for every class, and where
+/// they were tuned in its provenance.
+pub fn write(model_path: &Path, best: &Candidate, tuned_on: &Path, out: &Path) -> Result<()> {
+    let bytes =
+        std::fs::read(model_path).with_context(|| format!("reading {}", model_path.display()))?;
+    let mut model = ModelProto::decode(bytes.as_slice())
+        .with_context(|| format!("{} is not an ONNX model", model_path.display()))?;
+    let classes = contract_of(&model)?.classes.len();
+    let json = |v: f32| serde_json::to_string(&vec![v; classes]).unwrap_or_default();
+    set_metadata(&mut model, "hark.on_thresholds", json(best.on));
+    set_metadata(&mut model, "hark.off_thresholds", json(best.off));
+    set_metadata(&mut model, "hark.min_event_s", best.min_event_s.to_string());
+    let c = &best.counts;
+    set_metadata(
+        &mut model,
+        "hark.provenance.rules",
+        format!(
+            "tuned by hark-train rules on {}: event F1 {:.4} ({} TP, {} FP, {} FN)",
+            tuned_on.display(),
+            c.f1(),
+            c.tp,
+            c.fp,
+            c.fn_
+        ),
+    );
+    contract_of(&model)?;
+    std::fs::write(out, model.encode_to_vec()).with_context(|| format!("writing {}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grid;
+
+    #[test]
+    fn the_grid_closes_below_where_it_opens() {
+        let g = grid();
+        assert!(
+            g.iter()
+                .all(|&(on, off, min)| off < on && off >= 0.1 && min > 0.0)
+        );
+        assert!(
+            g.contains(&(0.5, 0.4, 0.02)),
+            "the default rules are among them"
+        );
+    }
+}
