@@ -328,7 +328,18 @@ fn event_flags_change_the_events() {
     let default = count(&[]);
     assert!(count(&["--merge-gap", "0.5"]) < default / 2);
     assert!(count(&["--min-event", "0.3"]) < default / 2);
-    assert!(count(&["--on", "syllable=0.5", "--max-event", "0.02"]) > default);
+    assert!(
+        count(&[
+            "--on",
+            "syllable=0.6",
+            "--off",
+            "0.4",
+            "--min-event",
+            "0.01",
+            "--max-event",
+            "0.02"
+        ]) > default
+    );
     let o = hark(&["detect", s(&wav), "--on", "bark=0.5"]);
     assert!(!o.status.success() && text(&o).contains("no class `bark`"));
 }
