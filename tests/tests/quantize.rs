@@ -58,7 +58,9 @@ fn int8_default_runs_int8_matmuls_and_tracks_its_f32_source() {
     assert!(agreement.mean_delta < 0.003, "{agreement:?}");
 
     let audio: Vec<f32> = check.files[0].1.iter().take(10 * 16_000).copied().collect();
-    onnxruntime_agrees(&bytes, &audio, &probs(&bytes, &audio), 1e-3);
+    // Within one int8 step of a probability: both runtimes requantize between the int8
+    // matmuls, and a value on a rounding boundary may land a step apart.
+    onnxruntime_agrees(&bytes, &audio, &probs(&bytes, &audio), 1.0 / 255.0);
 }
 
 #[test]

@@ -9,10 +9,14 @@ use hark::engine::EngineSpec;
 use hark::eval::{Counts, match_events};
 use hark::events::EventRules;
 use hark::model::Model;
+use hark::onnx_proto::ModelProto;
 use hark::pipeline::detect_file;
 use hark::sinks::raven_table_name;
 use hark_tests::bundled_finch;
+use hark_train::export::student::CallShape;
+use hark_train::export::variant::call_variant;
 use hark_train::rules::{tune, write};
+use prost::Message;
 
 #[test]
 fn tuned_rules_travel_with_the_model() {
@@ -38,6 +42,18 @@ fn tuned_rules_travel_with_the_model() {
     );
     assert_eq!(c.min_event_s, best.min_event_s);
     assert!(c.provenance["rules"].contains("tuned by hark-train rules"));
+    // The metadata stays in the contract's order: a one-stream variant is the file itself.
+    let bytes = std::fs::read(&tuned).unwrap();
+    let proto = ModelProto::decode(bytes.as_slice()).unwrap();
+    let same = call_variant(
+        &proto,
+        CallShape {
+            chunks: 1,
+            streams: 1,
+        },
+    )
+    .unwrap();
+    assert!(same.encode_to_vec() == bytes);
 
     // The runtime, streaming each file with the rules read back, finds what tuning counted.
     let spec = EngineSpec::Model(model.clone());

@@ -101,15 +101,16 @@ pub fn write(model_path: &Path, best: &Candidate, tuned_on: &Path, out: &Path) -
         std::fs::read(model_path).with_context(|| format!("reading {}", model_path.display()))?;
     let mut model = ModelProto::decode(bytes.as_slice())
         .with_context(|| format!("{} is not an ONNX model", model_path.display()))?;
-    let classes = contract_of(&model)?.classes.len();
-    let json = |v: f32| serde_json::to_string(&vec![v; classes]).unwrap_or_default();
-    set_metadata(&mut model, "hark.on_thresholds", json(best.on));
-    set_metadata(&mut model, "hark.off_thresholds", json(best.off));
-    set_metadata(&mut model, "hark.min_event_s", best.min_event_s.to_string());
+    // Rewritten from the contract, in its order, so a variant of this file that changes
+    // nothing (`hark-train batch --batch 1`) gives back the same bytes.
+    let mut contract = contract_of(&model)?;
+    let classes = contract.classes.len();
+    contract.on_thresholds = vec![best.on; classes];
+    contract.off_thresholds = vec![best.off; classes];
+    contract.min_event_s = best.min_event_s;
     let c = &best.counts;
-    set_metadata(
-        &mut model,
-        "hark.provenance.rules",
+    contract.provenance.insert(
+        "rules".into(),
         format!(
             "tuned by hark-train rules on {}: event F1 {:.4} ({} TP, {} FP, {} FN)",
             tuned_on.display(),
@@ -119,7 +120,10 @@ pub fn write(model_path: &Path, best: &Candidate, tuned_on: &Path, out: &Path) -
             c.fn_
         ),
     );
-    contract_of(&model)?;
+    model.metadata_props.retain(|e| !e.key.starts_with("hark."));
+    for (key, value) in contract.to_metadata() {
+        set_metadata(&mut model, &key, value);
+    }
     std::fs::write(out, model.encode_to_vec()).with_context(|| format!("writing {}", out.display()))
 }
 
