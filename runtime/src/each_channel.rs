@@ -43,10 +43,7 @@ impl Scorer {
                 }
             }
             Scorer::Together(session) => {
-                let blocks: Vec<&[f32]> = blocks.iter().map(Vec::as_slice).collect();
-                session
-                    .push(&blocks, scores)
-                    .map_err(|e| anyhow!("{e:#}"))?;
+                session.push(blocks, scores).map_err(|e| anyhow!("{e:#}"))?;
             }
         }
         Ok(())

@@ -42,13 +42,17 @@ impl MultiSession {
 
     /// Accepts one block per stream, all of the same length, at the model's rate; appends each
     /// stream's completed frames to its own vector in `probs` (frame-major, `classes` per frame).
-    pub fn push(&mut self, blocks: &[&[f32]], probs: &mut [Vec<f32>]) -> TractResult<()> {
+    pub fn push<B: AsRef<[f32]>>(
+        &mut self,
+        blocks: &[B],
+        probs: &mut [Vec<f32>],
+    ) -> TractResult<()> {
         self.check(blocks.len(), probs.len())?;
-        let len = blocks.first().map_or(0, |b| b.len());
-        if let Some(b) = blocks.iter().position(|b| b.len() != len) {
+        let len = blocks.first().map_or(0, |b| b.as_ref().len());
+        if let Some(b) = blocks.iter().position(|b| b.as_ref().len() != len) {
             anyhow::bail!(
                 "stream {b} got {} samples but stream 0 got {len}: streams advance together",
-                blocks[b].len()
+                blocks[b].as_ref().len()
             );
         }
         let chunk = self.model.contract.chunk_samples;
@@ -56,7 +60,8 @@ impl MultiSession {
         while done < len {
             let take = (chunk - self.filled).min(len - done);
             for (row, block) in self.chunk.chunks_mut(chunk).zip(blocks) {
-                row[self.filled..self.filled + take].copy_from_slice(&block[done..done + take]);
+                row[self.filled..self.filled + take]
+                    .copy_from_slice(&block.as_ref()[done..done + take]);
             }
             (self.filled, done) = (self.filled + take, done + take);
             if self.filled == chunk {

@@ -23,8 +23,16 @@ fn tuned_rules_travel_with_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("default.onnx");
     std::fs::write(&source, hark::DEFAULT_MODEL).unwrap();
-    let candidates = tune(&source, &bundled_finch(), None).unwrap();
+    let tuning = tune(&source, &bundled_finch(), None).unwrap();
+    let candidates = &tuning.ranked;
     let best = &candidates[0];
+    // The default's own rules lie on the grid, and score there what they score as its own.
+    let own = &tuning.own;
+    let on_grid = candidates
+        .iter()
+        .find(|c| (c.on, c.off, c.min_event_s) == (own.on, own.off, own.min_event_s))
+        .unwrap();
+    assert_eq!(on_grid.counts, own.counts);
     assert!(
         candidates
             .windows(2)

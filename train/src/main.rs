@@ -711,8 +711,7 @@ fn rules_command(
     csv: Option<&std::path::Path>,
     out: Option<&std::path::Path>,
 ) -> Result<()> {
-    let candidates = hark_train::rules::tune(model, data, csv)?;
-    let own = hark::model::Model::load(model)?.contract;
+    let tuning = hark_train::rules::tune(model, data, csv)?;
     println!("   on   off  min ms  event F1     TP     FP     FN");
     let row = |c: &hark_train::rules::Candidate, note: &str| {
         println!(
@@ -726,19 +725,12 @@ fn rules_command(
             c.counts.fn_
         )
     };
-    for (i, c) in candidates.iter().take(10).enumerate() {
+    for (i, c) in tuning.ranked.iter().take(10).enumerate() {
         row(c, if i == 0 { "best" } else { "" });
     }
-    let is_own = |c: &&hark_train::rules::Candidate| {
-        (c.on - own.on_thresholds[0]).abs() < 1e-6
-            && (c.off - own.off_thresholds[0]).abs() < 1e-6
-            && (c.min_event_s - own.min_event_s).abs() < 1e-6
-    };
-    if let Some(c) = candidates.iter().find(is_own) {
-        row(c, "the model's own rules");
-    }
+    row(&tuning.own, "the model's own rules");
     if let Some(out) = out {
-        hark_train::rules::write(model, &candidates[0], data, out)?;
+        hark_train::rules::write(model, &tuning.ranked[0], data, out)?;
         println!("wrote {} with the best rules", out.display());
     }
     Ok(())

@@ -45,9 +45,18 @@ fn grid() -> Vec<(f32, f32, f32)> {
     out
 }
 
-/// Every candidate on the annotated recordings under `data` (Raven tables beside the audio, or
-/// `csv`), best event F1 first (ties: the earlier in the grid, i.e. the lower thresholds).
-pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Vec<Candidate>> {
+/// What tuning found: every setting of the grid, best first, and the model's own rules.
+#[derive(Debug)]
+pub struct Tuning {
+    /// Best event F1 first (ties: the earlier in the grid, i.e. the lower thresholds).
+    pub ranked: Vec<Candidate>,
+    /// The rules the model came with, scored the same way.
+    pub own: Candidate,
+}
+
+/// Every candidate, and the model's own rules, on the annotated recordings under `data` (Raven
+/// tables beside the audio, or `csv`).
+pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Tuning> {
     let model =
         Arc::new(Model::load(model_path).with_context(|| model_path.display().to_string())?);
     let base = EventRules::from_contract(&model.contract);
@@ -64,34 +73,40 @@ pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Vec<Ca
         let reference: Vec<(f64, f64)> = r.events.iter().map(|e| (e.onset_s, e.offset_s)).collect();
         files.push((probs, reference));
     }
-    let mut candidates: Vec<Candidate> = grid()
+    let score = |rules: EventRules| {
+        let mut counts = Counts::default();
+        for (probs, reference) in &files {
+            let predicted: Vec<(f64, f64)> = detect_all(rules.clone(), probs)
+                .iter()
+                .filter(|e| e.class == 0)
+                .map(|e| (e.onset_s, e.offset_s))
+                .collect();
+            counts += match_events(reference, &predicted, 0.3);
+        }
+        counts
+    };
+    let mut ranked: Vec<Candidate> = grid()
         .into_iter()
-        .map(|(on, off, min_event_s)| {
-            let rules = EventRules {
+        .map(|(on, off, min_event_s)| Candidate {
+            on,
+            off,
+            min_event_s,
+            counts: score(EventRules {
                 on: vec![on; classes],
                 off: vec![off; classes],
                 min_frames: (min_event_s as f64 / base.hop_s).round() as usize,
                 ..base.clone()
-            };
-            let mut counts = Counts::default();
-            for (probs, reference) in &files {
-                let predicted: Vec<(f64, f64)> = detect_all(rules.clone(), probs)
-                    .iter()
-                    .filter(|e| e.class == 0)
-                    .map(|e| (e.onset_s, e.offset_s))
-                    .collect();
-                counts += match_events(reference, &predicted, 0.3);
-            }
-            Candidate {
-                on,
-                off,
-                min_event_s,
-                counts,
-            }
+            }),
         })
         .collect();
-    candidates.sort_by(|a, b| b.counts.f1().total_cmp(&a.counts.f1()));
-    Ok(candidates)
+    ranked.sort_by(|a, b| b.counts.f1().total_cmp(&a.counts.f1()));
+    let own = Candidate {
+        on: base.on[0],
+        off: base.off[0],
+        min_event_s: model.contract.min_event_s,
+        counts: score(base),
+    };
+    Ok(Tuning { ranked, own })
 }
 
 /// Writes the model at `model_path` to `out` with `best`'s rules for every class, and where
