@@ -19,6 +19,9 @@ pub struct Annotation {
     pub offset_s: f64,
     /// The annotator's label (may be empty).
     pub label: String,
+    /// The recording's channel it was marked on, from 1 (Raven's `Channel` column, a CSV's
+    /// `channel`); `None` where the format does not say.
+    pub channel: Option<u32>,
 }
 
 /// Reads a Raven selection table. Raven writes one row per view (waveform and spectrogram) of a
@@ -44,6 +47,7 @@ pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
     };
     let selection = find("Selection");
     let label = find("Annotation");
+    let channel = find("Channel");
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for (number, line) in lines {
@@ -59,6 +63,7 @@ pub fn parse_raven(text: &str) -> Result<Vec<Annotation>> {
             onset_s,
             offset_s,
             label,
+            channel: channel_at(&fields, channel, number + 1)?,
         });
     }
     out.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
@@ -89,6 +94,7 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
         bail!("the header must name `file`, `onset_s` and `offset_s` columns");
     };
     let label = find("label").or_else(|| find("class"));
+    let channel = find("channel");
     let mut out: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
     for (number, line) in lines {
         let fields = csv_fields(line);
@@ -103,6 +109,7 @@ pub fn parse_csv(text: &str) -> Result<BTreeMap<String, Vec<Annotation>>> {
             onset_s,
             offset_s,
             label,
+            channel: channel_at(&fields, channel, number + 1)?,
         });
     }
     for list in out.values_mut() {
@@ -140,6 +147,7 @@ pub fn parse_audacity(text: &str) -> Result<Vec<Annotation>> {
             onset_s,
             offset_s,
             label,
+            channel: None,
         });
     }
     out.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
@@ -373,6 +381,18 @@ fn span(fields: &[&str], onset: usize, offset: usize, line: usize) -> Result<(f6
     Ok((start, end))
 }
 
+/// The channel in column `column` of a line, if the table has one and the field is not empty.
+fn channel_at(fields: &[&str], column: Option<usize>, line: usize) -> Result<Option<u32>> {
+    let raw = column.and_then(|i| fields.get(i)).copied().unwrap_or("");
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<u32>() {
+        Ok(channel) if channel >= 1 => Ok(Some(channel)),
+        _ => bail!("line {line}: `{raw}` is not a channel number (channels count from 1)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,9 +410,31 @@ mod tests {
             Annotation {
                 onset_s: 0.2,
                 offset_s: 0.4,
-                label: "B".into()
+                label: "B".into(),
+                channel: Some(1),
             }
         );
+    }
+
+    #[test]
+    fn channels_come_from_raven_and_csv_columns() {
+        let text = "Selection\tChannel\tBegin Time (s)\tEnd Time (s)\n1\t2\t0\t1\n2\t\t1\t2\n";
+        let channels: Vec<_> = parse_raven(text)
+            .unwrap()
+            .iter()
+            .map(|a| a.channel)
+            .collect();
+        assert_eq!(channels, [Some(2), None]);
+        let a = parse_csv("file,onset_s,offset_s,channel\na.wav,0,1,3\n").unwrap();
+        assert_eq!(a["a.wav"][0].channel, Some(3));
+        assert_eq!(
+            parse_csv("file,onset_s,offset_s\na.wav,0,1\n").unwrap()["a.wav"][0].channel,
+            None
+        );
+        let err = parse_raven("Channel\tBegin Time (s)\tEnd Time (s)\n0\t0\t1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("channel"), "{err}");
     }
 
     #[test]

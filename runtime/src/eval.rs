@@ -407,6 +407,7 @@ mod tests {
             onset_s,
             offset_s,
             label: label.into(),
+            channel: None,
         }
     }
 

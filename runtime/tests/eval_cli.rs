@@ -189,6 +189,43 @@ fn audacity_reference_and_csv_predictions_pair_by_recording() {
     assert!(notes.is_empty(), "{notes}");
 }
 
+/// A stereo recording annotated on its first channel, and predictions on both (as `hark detect
+/// --each-channel` writes them): across channels the second channel's event takes the first
+/// channel's annotation; with --by-channel it is a false alarm and the annotation is missed.
+#[test]
+fn by_channel_keeps_the_channels_of_a_recording_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |rows: &[(u32, f64, f64)]| {
+        let mut out =
+            String::from("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n");
+        for (i, (channel, on, off)) in rows.iter().enumerate() {
+            writeln!(
+                out,
+                "{}\tSpectrogram 1\t{channel}\t{on}\t{off}\tsyllable",
+                i + 1
+            )
+            .unwrap();
+        }
+        out
+    };
+    let (refs, preds) = (dir.path().join("ref"), dir.path().join("pred"));
+    for d in [&refs, &preds] {
+        std::fs::create_dir(d).unwrap();
+    }
+    let name = "duet.Table.1.selections.txt";
+    std::fs::write(refs.join(name), table(&[(1, 1.0, 1.2)])).unwrap();
+    std::fs::write(preds.join(name), table(&[(1, 5.0, 5.2), (2, 1.0, 1.2)])).unwrap();
+    let (refs, preds) = (refs.to_str().unwrap(), preds.to_str().unwrap());
+
+    let (across, notes) = eval_json(&["--ref", refs, "--pred", preds]);
+    assert_eq!(counts(&across["all"], "0.3"), (1, 1, 0));
+    assert!(notes.contains("--by-channel"), "{notes}");
+    let (apart, notes) = eval_json(&["--ref", refs, "--pred", preds, "--by-channel"]);
+    assert_eq!(counts(&apart["all"], "0.3"), (0, 2, 1));
+    assert_eq!(apart["by_channel"], Value::Bool(true));
+    assert!(notes.is_empty(), "{notes}");
+}
+
 #[test]
 fn a_malformed_reference_names_the_file_and_line() {
     let refs = tempfile::tempdir().unwrap();

@@ -22,6 +22,7 @@ fn write_inputs(data: &Path, noise: &Path) {
                 onset_s: 0.2 + 0.27 * k as f64 + 0.01 * r as f64,
                 offset_s: 0.28 + 0.27 * k as f64 + 0.01 * r as f64,
                 label: format!("{k}"),
+                channel: None,
             })
             .collect();
         let audio: Vec<f32> = (0..3 * RATE as usize)

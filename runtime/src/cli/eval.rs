@@ -30,6 +30,10 @@ column, CSV `label` or `class` column, Audacity label), and each class gets a ro
 reference labels are finer than the model's classes (syllable types 0..8 against one class \
 `syllable`), use --class-agnostic.
 
+Channels: by default an event may match an annotation on any channel of its recording. With \
+--by-channel each channel is scored on its own (Raven `Channel` column, CSV `channel` column; an \
+event without one is on channel 1): use it for the tables of `hark detect --each-channel`.
+
 Formats: a Raven selection table or an Audacity label track (.txt, one recording per file, told \
 apart by Raven's header), a CSV with a header naming `file`, `onset_s`, `offset_s` and optionally \
 `label` or `class`, or a folder of such files (audio and other files in it are skipped).
@@ -49,6 +53,10 @@ pub struct EvalArgs {
     /// overall row is printed.
     #[arg(long)]
     pub class_agnostic: bool,
+    /// Score each channel of a recording on its own: an event matches only annotations on its
+    /// channel (for the tables of `hark detect --each-channel`).
+    #[arg(long)]
+    pub by_channel: bool,
     /// Print one JSON object (on one line) instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -63,8 +71,25 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     report_unpaired(&pairing);
     let mut report = Report::new(args.class_agnostic);
     for paired in &pairing.recordings {
-        let predicted = paired.predicted.as_ref().map(|p| &p.annotations[..]);
-        report.add_recording(&paired.reference.annotations, predicted.unwrap_or(&[]));
+        let reference = &paired.reference.annotations[..];
+        let predicted = paired
+            .predicted
+            .as_ref()
+            .map_or(&[][..], |p| &p.annotations[..]);
+        if !args.by_channel {
+            report.add_recording(reference, predicted);
+            continue;
+        }
+        let channels: BTreeSet<u32> = reference.iter().chain(predicted).map(channel).collect();
+        for c in channels {
+            let on = |events: &[Annotation]| -> Vec<Annotation> {
+                events.iter().filter(|a| channel(a) == c).cloned().collect()
+            };
+            report.add_recording(&on(reference), &on(predicted));
+        }
+    }
+    if !args.by_channel {
+        suggest_by_channel(&pairing);
     }
     if !args.class_agnostic {
         warn_if_no_class_is_shared(&pairing);
@@ -136,6 +161,27 @@ fn report_unpaired(pairing: &Pairing) {
             "hark: warning: {}: no reference for this recording; its {} predicted events are ignored",
             recording.source,
             recording.annotations.len()
+        );
+    }
+}
+
+/// An event's channel; one without is on channel 1, the only channel of a mono recording.
+fn channel(a: &Annotation) -> u32 {
+    a.channel.unwrap_or(1)
+}
+
+/// Says when predictions of one recording lie on several channels (`hark detect
+/// --each-channel`) but are scored across channels, which --by-channel would keep apart.
+fn suggest_by_channel(pairing: &Pairing) {
+    let multichannel = pairing.recordings.iter().find(|p| {
+        let events = p.predicted.iter().flat_map(|r| &r.annotations);
+        events.map(channel).collect::<BTreeSet<_>>().len() > 1
+    });
+    if let Some(p) = multichannel {
+        eprintln!(
+            "hark: note: the predictions for `{}` lie on several channels, and each may match an \
+             annotation on any channel; to score each channel on its own, add --by-channel",
+            p.key
         );
     }
 }
@@ -247,6 +293,7 @@ fn to_json(args: &EvalArgs, pairing: &Pairing, report: &Report) -> Value {
         "reference": args.reference.display().to_string(),
         "predictions": args.pred.display().to_string(),
         "class_agnostic": report.class_agnostic,
+        "by_channel": args.by_channel,
         "iou_thresholds": THRESHOLDS,
         "recordings": pairing.recordings.len(),
         "recordings_without_predictions":

@@ -118,6 +118,7 @@ pub fn render(
             onset_s: (e.onset_s - start_s) / factor,
             offset_s: (e.offset_s - start_s) / factor,
             label: String::new(),
+            channel: None,
         })
         .collect();
     let t = frame_targets(&events, targets.len(), hop as f64 / rate as f64);
@@ -136,6 +137,7 @@ mod tests {
             onset_s,
             offset_s,
             label: "a".into(),
+            channel: None,
         }
     }
 

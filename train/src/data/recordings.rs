@@ -182,6 +182,7 @@ mod tests {
             onset_s: 1.0,
             offset_s: 1.5,
             label: String::new(),
+            channel: None,
         };
         let mut rec = Recording {
             name: "a.wav".into(),

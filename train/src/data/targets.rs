@@ -40,6 +40,7 @@ mod tests {
             onset_s,
             offset_s,
             label: String::new(),
+            channel: None,
         }
     }
 

@@ -3,7 +3,8 @@
 use hark::annotations::Annotation;
 use std::fmt::Write;
 
-/// A Raven selection table of `events` over the band 0..`nyquist_hz`, labels in `Annotation`.
+/// A Raven selection table of `events` over the band 0..`nyquist_hz`, labels in `Annotation`, all on
+/// channel 1: the recordings written are mono.
 pub fn raven_selections(events: &[Annotation], nyquist_hz: f64) -> String {
     let mut out = String::from(
         "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\n",
@@ -33,11 +34,13 @@ mod tests {
                 onset_s: 0.25,
                 offset_s: 0.5,
                 label: "3".into(),
+                channel: Some(1),
             },
             Annotation {
                 onset_s: 1.0,
                 offset_s: 1.125,
                 label: "b".into(),
+                channel: Some(1),
             },
         ];
         assert_eq!(

@@ -98,6 +98,7 @@ pub fn write_perturbed(cfg: &PerturbConfig) -> Result<Vec<Perturbed>> {
                 onset_s: e.onset_s / speed,
                 offset_s: e.offset_s / speed,
                 label: e.label.clone(),
+                channel: e.channel,
             })
             .collect();
         let stem = rec

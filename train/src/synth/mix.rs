@@ -78,6 +78,7 @@ pub fn mix(
                     onset_s: e.onset_s + offset,
                     offset_s: e.offset_s + offset,
                     label: e.label,
+                    channel: e.channel,
                 },
                 snr_db: snr,
             });
@@ -106,6 +107,7 @@ mod tests {
                 onset_s: 0.0,
                 offset_s: 0.2,
                 label: "t".into(),
+                channel: None,
             }],
             call_power: 0.5,
         }

@@ -53,6 +53,7 @@ pub fn random_phrase(recording: &Recording, rate: u32, rng: &mut StdRng) -> Opti
             onset_s: c.onset_s - start_s,
             offset_s: c.offset_s - start_s,
             label: c.label.clone(),
+            channel: c.channel,
         })
         .collect();
     let (mut sum, mut count) = (0.0f64, 0usize);
@@ -93,6 +94,7 @@ mod tests {
             onset_s,
             offset_s,
             label: "a".into(),
+            channel: None,
         }
     }
 
