@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(f32 int8)
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-cargo build --release -p hark --target aarch64-unknown-linux-gnu --quiet
+# Without live capture (ALSA): nothing here records.
+cargo build --release -p hark --no-default-features --target aarch64-unknown-linux-gnu --quiet
 hark=target/aarch64-unknown-linux-gnu/release/hark
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

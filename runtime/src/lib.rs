@@ -17,6 +17,7 @@ pub mod energy;
 pub mod engine;
 pub mod eval;
 pub mod events;
+pub mod fast_paths;
 pub mod fit;
 pub mod inputs;
 pub mod model;

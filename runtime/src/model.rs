@@ -8,6 +8,7 @@ use tract_onnx::prelude::*;
 
 use crate::backend::Backend;
 use crate::contract::{Contract, ContractError};
+use crate::fast_paths;
 use crate::onnx_proto::{ModelProto, ValueInfoProto, data_type};
 
 /// Why a file is not a runnable contract-1 model.
@@ -94,6 +95,11 @@ impl Model {
             .count()
     }
 
+    /// Operators in tract's optimized plan.
+    pub fn operators(&self) -> usize {
+        self.plan.model().nodes().len()
+    }
+
     /// Values (tensor elements) of streaming state carried from chunk to chunk.
     pub fn state_values(&self) -> usize {
         self.states
@@ -143,6 +149,16 @@ impl Model {
     /// Loads a model from its ONNX bytes, to run on `backend` (see [`Backend::usable`] for
     /// whether it can).
     pub fn from_bytes_on(bytes: &[u8], backend: Backend) -> Result<Self, ModelError> {
+        Self::build(bytes, backend, true)
+    }
+
+    /// Loads a model from its ONNX bytes as the file is written, without the [`fast_paths`]
+    /// rewrites (tract's own optimizations only): for measuring what they change.
+    pub fn from_bytes_as_written(bytes: &[u8], backend: Backend) -> Result<Self, ModelError> {
+        Self::build(bytes, backend, false)
+    }
+
+    fn build(bytes: &[u8], backend: Backend, fast: bool) -> Result<Self, ModelError> {
         let proto = ModelProto::decode(bytes).map_err(|e| ModelError::NotOnnx(e.to_string()))?;
         let graph = proto
             .graph
@@ -240,8 +256,13 @@ impl Model {
             )?;
         }
 
+        // On the CPU only: GPU plans were measured on the graph as written (docs/gpu.md).
+        let for_tract = match fast && backend == Backend::Cpu {
+            true => for_tract(&proto, bytes, contract.frames_per_chunk),
+            false => bytes.into(),
+        };
         let mut model = tract_onnx::onnx()
-            .model_for_read(&mut &bytes[..])
+            .model_for_read(&mut &for_tract[..])
             .map_err(ModelError::Tract)?;
         model = model
             .with_input_fact(0, f32::fact(audio_shape).into())
@@ -262,6 +283,23 @@ impl Model {
             file_bytes: bytes.len(),
             plan,
         })
+    }
+}
+
+/// The bytes tract loads: the file with [`fast_paths`] rewrites, when the file holds nothing
+/// hark's schema leaves out (it re-encodes to the same bytes); else the file as it is.
+fn for_tract<'a>(
+    proto: &ModelProto,
+    bytes: &'a [u8],
+    frames_per_call: usize,
+) -> std::borrow::Cow<'a, [u8]> {
+    if proto.encode_to_vec() != bytes {
+        return bytes.into();
+    }
+    let mut rewritten = proto.clone();
+    match fast_paths::rewrite(&mut rewritten, frames_per_call).total() {
+        0 => bytes.into(),
+        _ => rewritten.encode_to_vec().into(),
     }
 }
 

@@ -1,5 +1,5 @@
 //! `hark bench`: how fast a model streams on one thread (with its cache, or re-running its
-//! attention window per chunk as a runtime without one would; through tract, or onnxruntime with
+//! whole receptive field per chunk as a runtime without one must; through tract, or onnxruntime with
 //! the `onnxruntime` feature), and the core's matrix-multiply peak measured the same way.
 
 use std::sync::Arc;
@@ -161,34 +161,84 @@ pub fn max_delta_vs_cpu(model: &Arc<Model>, bytes: &[u8], chunks: usize) -> Resu
     Ok(worst)
 }
 
-/// Chunks of audio a model's attention sees at once: the chunk and the cached frames before it.
-pub fn attention_window_chunks(model: &Model) -> usize {
+/// Chunks a runtime without a cache must run again, from a fresh state, for every new chunk to
+/// give the probabilities the cache gives: each attention layer reaches its cached chunks further
+/// back (a hark student's key caches are the states `k0`, `k1`, ...; one layer where none is
+/// named so), and the conv front end needs the samples before the first of them (one chunk).
+pub fn receptive_field_chunks(model: &Model) -> usize {
+    let is_key_cache = |name: &str| {
+        name.strip_prefix('k')
+            .is_some_and(|l| l.parse::<u32>().is_ok())
+    };
+    let layers = model
+        .states
+        .iter()
+        .filter(|s| is_key_cache(&s.name))
+        .count();
     let cached = model.states.iter().find(|s| s.name == "valid");
     let cached = cached.and_then(|s| s.shape.last()).copied().unwrap_or(0);
-    cached.div_ceil(model.contract.frames_per_chunk) + 1
+    let past = cached.div_ceil(model.contract.frames_per_chunk);
+    let front = model.states.iter().any(|s| s.name.starts_with("conv"));
+    layers.max(1) * past + 1 + front as usize
 }
 
-/// The baseline a runtime without a cache gives: for every new chunk, the whole attention window
-/// (the last [`attention_window_chunks`] chunks) runs again from a fresh state.
-pub fn sliding_window(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
-    let c = &model.contract;
-    let window = attention_window_chunks(model);
-    let mut recent: std::collections::VecDeque<Vec<f32>> = Default::default();
-    let mut probs = Vec::new();
-    timed_chunks(c.chunk_samples, c.sample_rate, seconds, |chunk| {
-        if recent.len() == window {
-            recent.pop_front();
+/// The baseline a runtime without a cache gives: for every new chunk, the last `window` chunks
+/// run again from a fresh state, and the last one's probabilities are kept.
+pub struct SlidingWindow {
+    model: Arc<Model>,
+    window: usize,
+    recent: std::collections::VecDeque<Vec<f32>>,
+    scratch: Vec<f32>,
+}
+
+impl SlidingWindow {
+    pub fn new(model: Arc<Model>, window: usize) -> Self {
+        Self {
+            model,
+            window,
+            recent: Default::default(),
+            scratch: Vec::new(),
         }
-        recent.push_back(chunk.to_vec());
-        let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
-        for past in &recent {
-            probs.clear();
-            session
-                .push(past, &mut probs)
-                .map_err(|e| anyhow!("{e:#}"))?;
+    }
+
+    /// One new chunk in; the frame probabilities of that chunk appended to `probs`.
+    pub fn push(&mut self, chunk: &[f32], probs: &mut Vec<f32>) -> Result<()> {
+        if self.recent.len() == self.window {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(chunk.to_vec());
+        let mut session = Session::new(self.model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+        let newest = self.recent.len() - 1;
+        for (i, chunk) in self.recent.iter().enumerate() {
+            // Only the newest chunk's probabilities are the baseline's output.
+            let out = match i == newest {
+                true => &mut *probs,
+                false => {
+                    self.scratch.clear();
+                    &mut self.scratch
+                }
+            };
+            session.push(chunk, out).map_err(|e| anyhow!("{e:#}"))?;
         }
         Ok(())
-    })
+    }
+}
+
+/// Streams `seconds` of test audio through the [`SlidingWindow`] baseline over the model's
+/// [`receptive_field_chunks`].
+pub fn sliding_window(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
+    let c = &model.contract;
+    let window = receptive_field_chunks(model);
+    let mut baseline = SlidingWindow::new(model.clone(), window);
+    let mut probs = Vec::new();
+    let mut step = |chunk: &[f32]| {
+        probs.clear();
+        baseline.push(chunk, &mut probs)
+    };
+    // Untimed, the chunks that fill the window: every timed chunk re-runs all of it.
+    let filling = (window - 1) as f64 * c.chunk_seconds();
+    timed_chunks(c.chunk_samples, c.sample_rate, filling, &mut step)?;
+    timed_chunks(c.chunk_samples, c.sample_rate, seconds, step)
 }
 
 /// The most memory this process has held (resident set high-water mark), in bytes, where the

@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// the library comes from ORT_DYLIB_PATH or the onnxruntime wheel in .venv).
     #[arg(long)]
     onnxruntime: bool,
+    /// Also stream each model as its file is written, without hark's load-time rewrites for
+    /// tract's fast paths (tract's own optimizations only), to measure what they change.
+    #[arg(long)]
+    as_written: bool,
     /// Also time each operator of the optimized graph and list the N slowest.
     #[arg(long, value_name = "N")]
     nodes: Option<usize>,
@@ -42,7 +46,7 @@ pub struct BenchArgs {
     /// Many streams per call: each model must run B streams (`hark-train batch --batch B`).
     /// Reports the aggregate real-time factor, chunk latency, and whether B streams keep up in
     /// real time with p99 chunk latency <= 50 ms.
-    #[arg(long, value_name = "B", conflicts_with_all = ["onnxruntime", "nodes", "precision"])]
+    #[arg(long, value_name = "B", conflicts_with_all = ["onnxruntime", "nodes", "precision", "as_written"])]
     streams: Option<usize>,
 }
 
@@ -56,6 +60,7 @@ struct Row {
 #[derive(Clone, Copy, PartialEq)]
 enum Runner {
     Streaming,
+    AsWritten,
     SlidingWindow,
     Onnxruntime,
 }
@@ -64,15 +69,24 @@ struct Loaded {
     name: String,
     bytes: Vec<u8>,
     model: Arc<Model>,
+    /// The same file without the load-time rewrites, with `--as-written`.
+    as_written: Option<Arc<Model>>,
 }
 
 fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
     let loaded = |name: String, bytes: Vec<u8>| -> Result<Loaded> {
         let model = Model::from_bytes_on(&bytes, backend).with_context(|| name.clone())?;
+        let as_written = match args.as_written {
+            true => Some(Arc::new(
+                Model::from_bytes_as_written(&bytes, backend).with_context(|| name.clone())?,
+            )),
+            false => None,
+        };
         Ok(Loaded {
             name,
             bytes,
             model: Arc::new(model),
+            as_written,
         })
     };
     if !args.models.is_empty() {
@@ -105,6 +119,9 @@ fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
 fn run(row: &Row, model: &Loaded, seconds: f64) -> Result<StreamReport> {
     match row.runner {
         Runner::Streaming => bench::stream(&model.model, seconds),
+        Runner::AsWritten => {
+            bench::stream(model.as_written.as_ref().context("not loaded")?, seconds)
+        }
         Runner::SlidingWindow => bench::sliding_window(&model.model, seconds),
         Runner::Onnxruntime => onnxruntime(model, seconds),
     }
@@ -144,6 +161,13 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             runner: Runner::Streaming,
             best: None,
         });
+        if args.as_written {
+            rows.push(Row {
+                model: m,
+                runner: Runner::AsWritten,
+                best: None,
+            });
+        }
         if m == 0 && !args.no_baseline {
             rows.push(Row {
                 model: m,
@@ -172,7 +196,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     for _ in 0..3 {
         for row in rows.iter_mut() {
             let model = &models[row.model];
-            let window = bench::attention_window_chunks(&model.model) as f64;
+            let window = bench::receptive_field_chunks(&model.model) as f64;
             // The baseline runs its window once per chunk: as much wall time on less audio.
             let seconds = match row.runner {
                 Runner::SlidingWindow => round_s / window,
@@ -213,9 +237,10 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         let (m, r) = (&models[row.model], row.best.as_ref().context("no runs")?);
         let what = match row.runner {
             Runner::Streaming => "tract, streaming".to_string(),
+            Runner::AsWritten => "tract, streaming, as written".to_string(),
             Runner::SlidingWindow => format!(
                 "tract, sliding window of {} chunks",
-                bench::attention_window_chunks(&m.model)
+                bench::receptive_field_chunks(&m.model)
             ),
             Runner::Onnxruntime => "onnxruntime, streaming".to_string(),
         };
@@ -257,6 +282,26 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             "streaming            {:.1}x faster than the sliding window",
             w / s
         );
+    }
+    // Each model's speed against the first, in tract: the ratios the targets are stated in.
+    for i in 1..models.len() {
+        if let (Some(first), Some(this)) = (rtf(0, Runner::Streaming), rtf(i, Runner::Streaming)) {
+            println!(
+                "model {} / model 1    {:.2}x the speed (tract)",
+                i + 1,
+                first / this
+            );
+        }
+    }
+    for (i, _) in models.iter().enumerate() {
+        if let (Some(fast), Some(written)) = (rtf(i, Runner::Streaming), rtf(i, Runner::AsWritten))
+        {
+            println!(
+                "fast paths           {:.2}x the speed of the file as written, model {}",
+                written / fast,
+                i + 1
+            );
+        }
     }
     for (i, _) in models.iter().enumerate() {
         if let (Some(t), Some(o)) = (rtf(i, Runner::Streaming), rtf(i, Runner::Onnxruntime)) {
