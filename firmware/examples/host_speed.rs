@@ -32,12 +32,15 @@ fn main() {
         .collect();
     let sizes = blob.arena();
     let (mut f32s, mut i8s) = (vec![0.0; sizes.f32s], vec![0; sizes.i8s]);
-    let mut engine = Engine::new(blob.clone(), &mut f32s, &mut i8s).expect("arena sized by the blob");
+    let mut engine =
+        Engine::new(blob.clone(), &mut f32s, &mut i8s).expect("arena sized by the blob");
     let mut probs = vec![0.0; blob.dims.chunk_frames * blob.dims.classes];
     for round in 1..=3 {
         let start = Instant::now();
         for (c, chunk) in audio.chunks_exact(samples).cycle().take(chunks).enumerate() {
-            engine.run_chunk(chunk, &mut probs).unwrap_or_else(|e| panic!("chunk {c}: {e:?}"));
+            engine
+                .run_chunk(chunk, &mut probs)
+                .unwrap_or_else(|e| panic!("chunk {c}: {e:?}"));
         }
         let wall = start.elapsed().as_secs_f64();
         println!(

@@ -15,7 +15,10 @@ use symphonia::core::meta::MetadataOptions;
 
 pub use crate::source::{AudioInfo, Source};
 
+mod recorder_metadata;
 mod wav_header;
+
+pub use recorder_metadata::recording_start;
 
 /// Which channel of a multichannel file to keep.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -106,6 +106,72 @@ fn a_folder_is_mirrored_in_every_format() {
     assert_eq!(first["high_hz"], 8000.0);
 }
 
+/// A RIFF chunk: id, size, body, pad byte.
+fn riff_chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut c = id.to_vec();
+    c.extend((body.len() as u32).to_le_bytes());
+    c.extend(body);
+    if body.len() % 2 == 1 {
+        c.push(0);
+    }
+    c
+}
+
+/// `wav` with `chunk` put at byte `at` (after the header, or at the end), its RIFF size grown.
+fn with_chunk(mut wav: Vec<u8>, at: usize, chunk: Vec<u8>) -> Vec<u8> {
+    let riff = u32::from_le_bytes(wav[4..8].try_into().unwrap()) + chunk.len() as u32;
+    wav[4..8].copy_from_slice(&riff.to_le_bytes());
+    wav.splice(at..at, chunk);
+    wav
+}
+
+#[test]
+fn recorder_start_times_time_json_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = dir.path().join("card");
+    std::fs::create_dir_all(&card).unwrap();
+    let wav = std::fs::read(bundled("bird0_9.wav")).unwrap();
+    // GUANO after the audio, as bat and bird recorders write it.
+    let guano = b"GUANO|Version: 1.0\nMake: hark test\nTimestamp: 2026-05-01T05:30:00-04:00\n";
+    let end = wav.len();
+    let bytes = with_chunk(wav.clone(), end, riff_chunk(b"guan", guano));
+    std::fs::write(card.join("guano.wav"), bytes).unwrap();
+    // AudioMoth's comment in a LIST/INFO chunk ahead of the audio.
+    let comment = b"Recorded at 23:59:30 04/12/2026 (UTC+1) by AudioMoth 24F319055FDF2C3B at \
+        medium gain while battery was 4.1V and temperature was 12.3C.";
+    let mut info = b"INFO".to_vec();
+    info.extend(riff_chunk(b"ICMT", comment));
+    let bytes = with_chunk(wav.clone(), 12, riff_chunk(b"LIST", &info));
+    std::fs::write(card.join("audiomoth.wav"), bytes).unwrap();
+    std::fs::write(card.join("plain.wav"), wav).unwrap();
+
+    let out = dir.path().join("out");
+    let o = hark(&["detect", s(&card), "--out", s(&out), "--format", "jsonl"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let first_events = |stem: &str| {
+        let jsonl = std::fs::read_to_string(out.join(format!("{stem}.events.jsonl"))).unwrap();
+        let lines: Vec<serde_json::Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(lines.len() > 10, "{stem}: {} events", lines.len());
+        lines
+    };
+    for (stem, start) in [
+        ("guano", "2026-05-01T09:30:00Z"),
+        ("audiomoth", "2026-12-04T22:59:30Z"),
+    ] {
+        let start = humantime::parse_rfc3339(start).unwrap();
+        for e in first_events(stem) {
+            let onset = std::time::Duration::from_secs_f64(e["onset_s"].as_f64().unwrap());
+            let utc = humantime::parse_rfc3339(e["utc"].as_str().unwrap()).unwrap();
+            let off = utc.duration_since(start).unwrap().as_secs_f64() - onset.as_secs_f64();
+            assert!(off.abs() < 1e-3, "{stem}: {e}");
+        }
+    }
+    assert!(first_events("plain").iter().all(|e| e.get("utc").is_none()));
+}
+
 #[test]
 fn resume_skips_finished_recordings_and_shards_split_the_batch() {
     let dir = tempfile::tempdir().unwrap();

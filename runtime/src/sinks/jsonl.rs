@@ -1,16 +1,27 @@
+use std::time::{Duration, SystemTime};
+
 use crate::events::Event;
 
 /// One JSON object per line and event: file, class, onset_s, offset_s, low_hz, high_hz, peak,
-/// mean, channel (from 1).
+/// mean, channel (from 1); and `utc`, the onset's time, when the recording's start is known.
 pub fn events_jsonl(
     events: &[Event],
     classes: &[String],
     band_hz: (f64, f64),
     audio_file: &str,
+    start: Option<SystemTime>,
 ) -> String {
     let mut out = String::new();
     for e in events {
-        out.push_str(&event_json(e, classes, band_hz, audio_file, None));
+        let utc = start.map(|t| {
+            let onset = t + Duration::from_secs_f64(e.onset_s.max(0.0));
+            humantime::format_rfc3339_millis(onset).to_string()
+        });
+        let live = utc.as_deref().map(|utc| Live {
+            utc,
+            latency_ms: None,
+        });
+        out.push_str(&event_json(e, classes, band_hz, audio_file, live));
         out.push('\n');
     }
     out
@@ -40,7 +51,8 @@ pub fn event_json(
     serde_json::to_string(&row).unwrap_or_default()
 }
 
-/// What a live event adds to its line.
+/// What a live event adds to its line (and, `utc` alone, an event of a recording whose start
+/// is known).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Live<'a> {
     /// Wall-clock time of the onset, RFC 3339 UTC.
@@ -90,6 +102,7 @@ mod tests {
             &["a".into(), "b".into()],
             (0.0, 8e3),
             "x.wav",
+            None,
         );
         let lines: Vec<serde_json::Value> = text
             .lines()
@@ -101,5 +114,23 @@ mod tests {
         assert_eq!(lines[0]["peak"], 0.8765);
         assert_eq!(lines[0]["file"], "x.wav");
         assert_eq!(lines[0]["channel"], 1);
+        assert!(lines[0].get("utc").is_none());
+    }
+
+    #[test]
+    fn a_known_start_times_each_onset() {
+        let e = Event {
+            channel: 0,
+            class: 0,
+            onset_s: 61.25,
+            offset_s: 62.0,
+            peak: 0.9,
+            mean: 0.8,
+        };
+        let start = humantime::parse_rfc3339("2026-05-01T09:30:00Z").unwrap();
+        let text = events_jsonl(&[e], &["a".into()], (0.0, 8e3), "x.wav", Some(start));
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["utc"], "2026-05-01T09:31:01.250Z");
+        assert!(line.get("latency_ms").is_none());
     }
 }

@@ -11,6 +11,7 @@ mod raven;
 mod wav;
 
 use std::path::Path;
+use std::time::SystemTime;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use clip_recorder::ClipRecorder;
@@ -49,18 +50,20 @@ impl Format {
         }
     }
 
-    /// The table for one recording's events; `band_hz` fills the frequency columns.
+    /// The table for one recording's events; `band_hz` fills the frequency columns, and JSON
+    /// lines time each onset from `start`, the recording's start, where it is known.
     pub fn render(
         self,
         events: &[Event],
         classes: &[String],
         band_hz: (f64, f64),
         audio_file: &str,
+        start: Option<SystemTime>,
     ) -> String {
         match self {
             Format::Raven => raven_table(events, classes, band_hz, audio_file),
             Format::Csv => events_csv(events, classes, band_hz, audio_file),
-            Format::Jsonl => events_jsonl(events, classes, band_hz, audio_file),
+            Format::Jsonl => events_jsonl(events, classes, band_hz, audio_file, start),
         }
     }
 
@@ -96,7 +99,7 @@ mod tests {
         }];
         let classes = ["call".to_string()];
         for format in [Format::Raven, Format::Csv, Format::Jsonl] {
-            let ours = format.render(&events, &classes, (0.0, 8000.0), "a.wav");
+            let ours = format.render(&events, &classes, (0.0, 8000.0), "a.wav", None);
             assert!(format.wrote(&ours), "{format:?}");
         }
         let human = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\n";

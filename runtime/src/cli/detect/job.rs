@@ -122,7 +122,13 @@ impl Job {
         }
         .replace('\\', "/");
         let band = self.spec.band_hz(detection.info.sample_rate);
-        let text = self.format.render(&detection.events, &classes, band, &name);
+        let start = match self.format {
+            Format::Jsonl => hark::decode::recording_start(&input.path),
+            _ => None,
+        };
+        let text = self
+            .format
+            .render(&detection.events, &classes, band, &name, start);
         if let Some(roll) = self.clips {
             let stem = input.path.file_stem().unwrap_or_default().to_string_lossy();
             let dir = folder.clone().unwrap_or_else(|| {
