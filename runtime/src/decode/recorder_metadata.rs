@@ -106,16 +106,20 @@ fn audiomoth_start(comment: &str) -> Option<SystemTime> {
 
 /// `local` (read as if UTC) less a `+h`, `-h:mm` or `+hh:mm` offset: the UTC time.
 fn minus_offset(local: SystemTime, offset: &str) -> Option<SystemTime> {
-    let (sign, hm) = offset.split_at(1);
+    // Not `split_at`: a damaged comment may hold any character there.
+    let (east, hm) = match (offset.strip_prefix('+'), offset.strip_prefix('-')) {
+        (Some(hm), _) => (true, hm),
+        (_, Some(hm)) => (false, hm),
+        _ => return None,
+    };
     let mut parts = hm.split(':');
     let hours: u64 = parts.next()?.parse().ok()?;
     let minutes: u64 = parts.next().map_or(Ok(0), str::parse).ok()?;
     (hours <= 14 && minutes < 60).then_some(())?;
     let by = Duration::from_secs(hours * 3600 + minutes * 60);
-    match sign {
-        "+" => local.checked_sub(by),
-        "-" => local.checked_add(by),
-        _ => None,
+    match east {
+        true => local.checked_sub(by),
+        false => local.checked_add(by),
     }
 }
 
@@ -148,5 +152,8 @@ mod tests {
         let plain = "Recorded at 23:00:05 4/12/2026 (UTC) by AudioMoth 1";
         assert_eq!(audiomoth_start(plain), Some(utc("2026-12-04T23:00:05Z")));
         assert_eq!(audiomoth_start("Recorded at noon"), None);
+        // Damaged comments are no start, not a panic.
+        let odd = "Recorded at 23:00:05 4/12/2026 (UTCé1) by AudioMoth 1";
+        assert_eq!(audiomoth_start(odd), None);
     }
 }
