@@ -1,40 +1,22 @@
 //! hark: a streaming runtime that listens for animal vocalizations in raw audio.
 //!
-//! Data flow: [`inputs`] → [`decode`] → [`resample`] → [`chunker`] → [`engine`] (a
-//! [`session`] of a [`model`], or the [`energy`] baseline) → [`events`] → [`sinks`], driven by
-//! [`pipeline`]. A [`multi_session`] runs many streams through one model call per chunk.
-//! [`eval`] scores events against [`annotations`].
+//! Data flow, one folder a stage (ARCHITECTURE.md draws it):
+//! [`audio`] (recordings, decode, capture, resample) → [`model`] (chunker, session) or the
+//! energy detector → [`stream`] (engine, events) → [`sinks`]. [`eval`] scores events against
+//! annotations; [`bench`] measures how fast a model streams.
 
-pub mod annotations;
-pub mod backend;
+pub mod audio;
 pub mod bench;
-pub mod capture;
-pub mod chunker;
-pub mod contract;
-pub mod decode;
-pub mod each_channel;
-pub mod energy;
-pub mod engine;
 pub mod eval;
-pub mod events;
-pub mod fast_paths;
-pub mod fit;
-pub mod inputs;
 pub mod model;
-pub mod multi_session;
-pub mod onnx_proto;
-pub mod pipeline;
-pub mod precision;
-pub mod resample;
-pub mod session;
 pub mod sinks;
-pub mod source;
+pub mod stream;
 
 /// The default model, embedded in the binary: see docs/quality.md for how it was trained.
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");
 
 /// The default model quantized to int8 (`train/recipes/default-int8.sh`), also embedded:
-/// [`precision`] says which of the two a target runs.
+/// [`model::precision`] says which of the two a target runs.
 pub const DEFAULT_INT8_MODEL: &[u8] = include_bytes!("../models/default-int8.onnx");
 
 /// The f32 default model re-exported to run 8 chunks per call (`hark-train archive`): the same

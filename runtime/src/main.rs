@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use hark::precision::Precision;
+use hark::model::precision::Precision;
 
 #[derive(Parser)]
 #[command(

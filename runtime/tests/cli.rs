@@ -3,8 +3,8 @@
 mod common;
 
 use common::{bundled, hark, text};
-use hark::annotations::read_raven;
-use hark::eval::match_events;
+use hark::eval::annotations::read_raven;
+use hark::eval::score::match_events;
 
 #[test]
 fn info_prints_the_default_models_contract() {
@@ -84,7 +84,7 @@ fn info_rejects_a_model_that_is_not_contract_1() {
 
 #[test]
 fn the_default_models_precision_is_named_and_can_be_chosen() {
-    let native = hark::precision::Precision::NATIVE;
+    let native = hark::model::precision::Precision::NATIVE;
     let t = text(&hark(&["info"]));
     let named = format!(
         "embedded default model, {native} (the faster on {})",

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use common::{finch, hark};
-use hark::annotations::{Annotation, read_raven};
+use hark::eval::annotations::{Annotation, read_raven};
 use serde_json::Value;
 
 fn table_path(recording: &str) -> PathBuf {

@@ -1,4 +1,4 @@
-//! The load-time rewrites for tract's fast paths (`hark::fast_paths`) change what tract runs, not
+//! The load-time rewrites for tract's fast paths (`hark::model::rewrites`) change what tract runs, not
 //! what the model computes: each embedded default gives the probabilities of its file as written
 //! on a bundled recording, to float rounding (f32), or to where that rounding moves an activation
 //! across an int8 step (int8: the bound that holds between x86_64 and aarch64, tests/golden.rs). A file the runtime cannot re-encode exactly is run
@@ -8,13 +8,13 @@ mod common;
 
 use std::sync::Arc;
 
-use hark::backend::Backend;
-use hark::decode::{ChannelChoice, read_all};
-use hark::fast_paths::{Rewrites, rewrite};
+use hark::model::backend::Backend;
+use hark::audio::decode::{ChannelChoice, read_all};
+use hark::model::rewrites::{Rewrites, rewrite};
 use hark::model::Model;
-use hark::onnx_proto::ModelProto;
-use hark::resample::resample_all;
-use hark::session::Session;
+use hark::model::protobuf::ModelProto;
+use hark::audio::resample::resample_all;
+use hark::model::session::Session;
 use prost::Message;
 
 /// The probabilities of the first seconds of a bundled recording.

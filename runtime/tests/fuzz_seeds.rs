@@ -10,7 +10,7 @@ mod drive;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use hark::decode::{ChannelChoice, Truncation};
+use hark::audio::decode::{ChannelChoice, Truncation};
 
 /// How the decoder's errors begin: each says what is wrong in words, with symphonia's detail
 /// after it. A broken seed must fail with one of these, not a bare library error.

@@ -9,11 +9,11 @@ mod common;
 use std::sync::Arc;
 
 use anyhow::Result;
-use hark::decode::{ChannelChoice, FileSource};
-use hark::engine::{Engine, EngineSpec};
-use hark::events::Event;
+use hark::audio::decode::{ChannelChoice, FileSource};
+use hark::stream::engine::{Engine, EngineSpec};
+use hark::stream::events::Event;
 use hark::model::Model;
-use hark::pipeline;
+use hark::stream::pipeline;
 use serde_json::{Value, json};
 
 const RECORDING: &str = "bird0_54.wav";

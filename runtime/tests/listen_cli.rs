@@ -126,8 +126,8 @@ fn an_input_that_goes_silent_is_reopened_with_backoff() {
 #[cfg(feature = "listen")]
 mod alsa {
     use super::*;
-    use hark::decode::{ChannelChoice, FileSource};
-    use hark::source::Source;
+    use hark::audio::decode::{ChannelChoice, FileSource};
+    use hark::audio::source::Source;
     use std::process::Output;
 
     /// The recording captured, and its audio as the file plugin will deliver it: mono f32 at

@@ -7,10 +7,10 @@ mod common;
 use std::sync::Arc;
 
 use hark::bench::{SlidingWindow, receptive_field_chunks};
-use hark::decode::{ChannelChoice, read_all};
+use hark::audio::decode::{ChannelChoice, read_all};
 use hark::model::Model;
-use hark::resample::resample_all;
-use hark::session::Session;
+use hark::audio::resample::resample_all;
+use hark::model::session::Session;
 
 /// The largest difference, over the chunks after the first `window`, between the probabilities of
 /// the stream and of the baseline re-running `window` chunks.

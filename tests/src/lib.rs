@@ -19,7 +19,7 @@ pub fn bundled_finch() -> PathBuf {
 /// `audio` streamed through `model` (ONNX bytes) by the runtime's session: its frame probabilities.
 pub fn tract_probs(model: &[u8], audio: &[f32]) -> Vec<f32> {
     let model = hark::model::Model::from_bytes(model).unwrap();
-    let mut session = hark::session::Session::new(std::sync::Arc::new(model)).unwrap();
+    let mut session = hark::model::session::Session::new(std::sync::Arc::new(model)).unwrap();
     let mut probs = Vec::new();
     session.push(audio, &mut probs).unwrap();
     session.finish(&mut probs).unwrap();

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hark::resample::resample_all;
+use hark::audio::resample::resample_all;
 use hark_firmware::{Blob, Detector, Engine, Event, EventSink};
 use hark_hardware::board::Board;
 use hark_tests::{bundled_finch, workspace};
@@ -107,7 +107,7 @@ fn host_events(blob: &[u8], samples: &[i16]) -> Vec<String> {
 
 fn pcm16(path: &Path) -> Vec<i16> {
     let (info, samples) =
-        hark::decode::read_all(path, hark::decode::ChannelChoice::MixDown).unwrap();
+        hark::audio::decode::read_all(path, hark::audio::decode::ChannelChoice::MixDown).unwrap();
     resample_all(&samples, info.sample_rate, 16_000)
         .unwrap()
         .iter()

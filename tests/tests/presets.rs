@@ -3,7 +3,7 @@
 //! of the tier.
 
 use burn::prelude::*;
-use hark::fit::model_cost;
+use hark::model::cost::model_cost;
 use hark::model::Model;
 use hark_hardware::board::Board;
 use hark_hardware::fit::{Verdict, fit};

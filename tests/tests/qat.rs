@@ -3,7 +3,7 @@
 //! closer than the same weights in plain f32 do), and the converted model is real int8.
 
 use hark::model::Model;
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 use hark_tests::{bundled_finch, short_run, tract_probs};
 use hark_train::export::run::export_run;
 use hark_train::inference::predict;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use hark::model::Model;
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 use hark_tests::{bundled_finch, onnxruntime_agrees, tract_probs as probs};
 use hark_train::quantize::scales::ActivationScale;
 use hark_train::quantize::{Audio, QuantizeConfig, compare, quantize};

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use hark::annotations::read_raven;
-use hark::decode::ChannelChoice;
-use hark::engine::EngineSpec;
-use hark::eval::{Counts, match_events};
-use hark::events::EventRules;
+use hark::eval::annotations::read_raven;
+use hark::audio::decode::ChannelChoice;
+use hark::stream::engine::EngineSpec;
+use hark::eval::score::{Counts, match_events};
+use hark::stream::events::EventRules;
 use hark::model::Model;
-use hark::onnx_proto::ModelProto;
-use hark::pipeline::detect_file;
+use hark::model::protobuf::ModelProto;
+use hark::stream::pipeline::detect_file;
 use hark::sinks::raven_table_name;
 use hark_tests::bundled_finch;
 use hark_train::export::student::CallShape;

@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
-use hark::backend::Backend;
-use hark::decode::{ChannelChoice, read_all};
-use hark::each_channel::detect_each_channel;
-use hark::engine::EngineSpec;
-use hark::events::EventRules;
+use hark::model::backend::Backend;
+use hark::audio::decode::{ChannelChoice, read_all};
+use hark::stream::channels::detect_each_channel;
+use hark::stream::engine::EngineSpec;
+use hark::stream::events::EventRules;
 use hark::model::Model;
-use hark::multi_session::MultiSession;
-use hark::onnx_proto::ModelProto;
-use hark::resample::resample_all;
-use hark::session::Session;
+use hark::model::multi_session::MultiSession;
+use hark::model::protobuf::ModelProto;
+use hark::audio::resample::resample_all;
+use hark::model::session::Session;
 use hark_tests::{bundled_finch, tract_probs};
 use hark_train::export::student::CallShape;
 use hark_train::export::variant::call_variant;
@@ -145,7 +145,7 @@ fn each_channel_of_a_file_in_one_call_per_chunk() {
         assert!((t.peak - a.peak).abs() <= 1e-4, "{t:?} vs {a:?}");
     }
     for channel in 0..streams.len() {
-        let on = |e: &&hark::events::Event| e.channel == channel;
+        let on = |e: &&hark::stream::events::Event| e.channel == channel;
         assert!(
             alone.events.iter().filter(on).count() > 5,
             "channel {channel}"

@@ -50,7 +50,7 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
     export_run(parts.path(), &b, false, 1).unwrap();
     let weights = |p: &Path| {
         let model =
-            hark::onnx_proto::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();
+            hark::model::protobuf::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();
         model.graph.unwrap().initializer
     };
     assert!(

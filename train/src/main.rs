@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 use hark_train::device::Compute;
 use hark_train::distill::DistillConfig;
 use hark_train::distill::tracks::TrackSource;

@@ -7,11 +7,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
-use hark::eval::{Counts, match_events};
-use hark::events::{EventRules, detect_all};
+use hark::eval::score::{Counts, match_events};
+use hark::stream::events::{EventRules, detect_all};
 use hark::model::Model;
-use hark::onnx_proto::ModelProto;
-use hark::session::Session;
+use hark::model::protobuf::ModelProto;
+use hark::model::session::Session;
 use prost::Message;
 
 use crate::data::recordings::load_dir;

@@ -12,8 +12,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
-use hark::eval::{Counts, match_events};
-use hark::events::{EventRules, detect_all};
+use hark::eval::score::{Counts, match_events};
+use hark::stream::events::{EventRules, detect_all};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
@@ -205,7 +205,7 @@ pub fn event_rules(cfg: &TrainConfig, student: &StudentConfig) -> EventRules {
         off: vec![cfg.off_threshold; student.classes.len()],
         min_frames: (cfg.min_event_s as f64 / hop_s).round() as usize,
         merge_gap_frames: (cfg.merge_gap_s as f64 / hop_s).round() as usize,
-        max_frames: (hark::events::DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
+        max_frames: (hark::stream::events::DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
         hop_s,
     }
 }

@@ -4,8 +4,8 @@
 
 use std::io::Cursor;
 
-use hark::annotations::{Annotation, recording_key};
-use hark::decode::{ChannelChoice, FileSource, Hint, Source, Truncation};
+use hark::eval::annotations::{Annotation, recording_key};
+use hark::audio::decode::{ChannelChoice, FileSource, Hint, Source, Truncation};
 
 /// What decoding one input to its end gave.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ pub fn check_annotations(list: &[Annotation]) {
 
 /// The `raven` target.
 pub fn fuzz_raven(data: &[u8]) -> anyhow::Result<usize> {
-    let list = hark::annotations::parse_raven(&text(data))?;
+    let list = hark::eval::annotations::parse_raven(&text(data))?;
     check_annotations(&list);
     Ok(list.len())
 }
@@ -100,7 +100,7 @@ pub fn fuzz_csv(data: &[u8]) -> anyhow::Result<usize> {
         recording_key(line, false);
         recording_key(line, true);
     }
-    let files = hark::annotations::parse_csv(&text)?;
+    let files = hark::eval::annotations::parse_csv(&text)?;
     for (name, list) in &files {
         assert!(!name.is_empty());
         recording_key(name, false);
@@ -111,7 +111,7 @@ pub fn fuzz_csv(data: &[u8]) -> anyhow::Result<usize> {
 
 /// The `audacity` target.
 pub fn fuzz_audacity(data: &[u8]) -> anyhow::Result<usize> {
-    let list = hark::annotations::parse_audacity(&text(data))?;
+    let list = hark::eval::annotations::parse_audacity(&text(data))?;
     check_annotations(&list);
     Ok(list.len())
 }

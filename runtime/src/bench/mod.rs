@@ -10,11 +10,11 @@ use prost::Message;
 use tract_onnx::prelude::*;
 
 use crate::model::Model;
-use crate::multi_session::MultiSession;
-use crate::onnx_proto::{
+use crate::model::multi_session::MultiSession;
+use crate::model::protobuf::{
     GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto, data_type,
 };
-use crate::session::Session;
+use crate::model::session::Session;
 
 #[cfg(feature = "onnxruntime")]
 pub mod onnxruntime;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use hark::backend::{Backend, gpu};
+use hark::model::backend::{Backend, gpu};
 use hark::bench::{self, StreamReport};
 use hark::model::Model;
-use hark::precision::Precision;
+use hark::model::precision::Precision;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {

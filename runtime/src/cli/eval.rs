@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use hark::annotations::{Annotation, read_recordings};
-use hark::eval::{Counts, Pairing, Report, Score, THRESHOLDS, pair_recordings};
+use hark::eval::annotations::{Annotation, read_recordings};
+use hark::eval::pairing::{Pairing, pair_recordings};
+use hark::eval::score::{Counts, Report, Score, THRESHOLDS};
 use serde_json::{Value, json};
 
 /// The flags of `hark eval`; the matching rules go in the long help, where users look for them.

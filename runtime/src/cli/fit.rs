@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
-use hark::backend::Backend;
-use hark::precision::Precision;
+use hark::model::backend::Backend;
+use hark::model::precision::Precision;
 use hark_hardware::board::Board;
 use hark_hardware::fit::{Verdict, fit};
 
@@ -38,7 +38,7 @@ pub fn fit_model(board: &str, path: Option<&Path>, precision: Option<Precision>)
     let board = Board::named(board).map_err(|e| anyhow!("{e}"))?;
     let (model, name) = load_model(path, precision, false, Backend::Cpu)?;
     let c = &model.contract;
-    let (cost, how) = hark::fit::model_cost(&model, board.kind);
+    let (cost, how) = hark::model::cost::model_cost(&model, board.kind);
     let budget = board.budget();
     let f = fit(&cost, &budget);
 

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use anyhow::Result;
-use hark::backend::Backend;
-use hark::precision::Precision;
+use hark::model::backend::Backend;
+use hark::model::precision::Precision;
 
 use super::load_model;
 

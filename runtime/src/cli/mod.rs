@@ -10,9 +10,9 @@ pub mod listen;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use hark::backend::Backend;
+use hark::model::backend::Backend;
 use hark::model::Model;
-use hark::precision::Precision;
+use hark::model::precision::Precision;
 
 /// The model at `path`, or the embedded default model of `precision` (default: the faster on
 /// this target), in archive mode for `files` where there is one, to run on `backend` (or the

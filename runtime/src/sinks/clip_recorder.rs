@@ -6,7 +6,7 @@ use ringbuf::traits::Observer;
 
 use super::clips::{Roll, clip_name};
 use super::wav::{Encoding, write_wav};
-use crate::events::Event;
+use crate::stream::events::Event;
 
 /// Cuts clips out of a live stream: a history ring holds the last seconds of audio, so an event
 /// reported after it ended still gets its pre-roll; each clip is written (atomically) once its

@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::wav::{Encoding, write_wav};
-use crate::events::Event;
-use crate::source::Source;
+use crate::stream::events::Event;
+use crate::audio::source::Source;
 
 /// Audio kept around each clip, seconds before the onset and after the offset.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,7 +93,7 @@ struct Clip {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::AudioInfo;
+    use crate::audio::source::AudioInfo;
 
     /// A ramp delivered in small blocks: sample i has value i.
     struct Ramp {

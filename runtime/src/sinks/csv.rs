@@ -1,6 +1,6 @@
 use std::fmt::Write;
 
-use crate::events::Event;
+use crate::stream::events::Event;
 
 /// The header of hark's event CSV; `annotations::parse_csv` reads it back.
 pub const CSV_HEADER: &str = "file,class,onset_s,offset_s,low_hz,high_hz,peak,mean,channel";
@@ -47,7 +47,7 @@ fn quoted(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::annotations::parse_csv;
+    use crate::eval::annotations::parse_csv;
 
     #[test]
     fn csv_reads_back_as_annotations() {

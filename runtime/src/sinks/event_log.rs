@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::events::Event;
+use crate::stream::events::Event;
 
 /// An append-only file of JSON lines, flushed line by line, so that a crash or a power cut
 /// loses at most the line being written.

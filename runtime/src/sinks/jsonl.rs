@@ -1,6 +1,6 @@
 use std::time::{Duration, SystemTime};
 
-use crate::events::Event;
+use crate::stream::events::Event;
 
 /// One JSON object per line and event: file, class, onset_s, offset_s, low_hz, high_hz, peak,
 /// mean, channel (from 1); and `utc`, the onset's time, when the recording's start is known.

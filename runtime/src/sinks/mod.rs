@@ -22,7 +22,7 @@ pub use jsonl::{Live, event_json, events_jsonl};
 pub use raven::{RAVEN_HEADER, raven_table, raven_table_name, write_raven_table};
 pub use wav::{Encoding, write_wav};
 
-use crate::events::Event;
+use crate::stream::events::Event;
 
 /// The format of the per-recording event tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::events::Event;
+use crate::stream::events::Event;
 
 /// The name Raven gives the selection table of an audio file: `<stem>.Table.1.selections.txt`.
 pub fn raven_table_name(audio: &Path) -> String {
@@ -59,7 +59,7 @@ pub fn write_raven_table(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::annotations::parse_raven;
+    use crate::eval::annotations::parse_raven;
 
     #[test]
     fn table_reads_back() {

@@ -1,6 +1,6 @@
 //! Random training crops, speed-perturbed and augmented, as flat arrays ready for a tensor.
 
-use hark::annotations::Annotation;
+use hark::eval::annotations::Annotation;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use hark::decode::{ChannelChoice, read_all};
-use hark::resample::resample_all;
+use hark::audio::decode::{ChannelChoice, read_all};
+use hark::audio::resample::resample_all;
 use rand::Rng;
 use rand::rngs::StdRng;
 

@@ -1,6 +1,6 @@
 //! Frame targets from annotated events.
 
-use hark::annotations::Annotation;
+use hark::eval::annotations::Annotation;
 
 /// Per-frame targets for `frames` frames of `hop_s` seconds: 1 where an annotated event covers at
 /// least half the frame. Where two events touch (annotators often split a call sequence inside a

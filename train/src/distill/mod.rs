@@ -170,7 +170,7 @@ pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPat
         );
         for path in files {
             let (info, samples) =
-                hark::decode::read_all(&path, hark::decode::ChannelChoice::MixDown)
+                hark::audio::decode::read_all(&path, hark::audio::decode::ChannelChoice::MixDown)
                     .with_context(|| format!("{}", path.display()))?;
             // Named from the folder down, so the split is the same on every machine.
             let inside = path.strip_prefix(dir).unwrap_or(&path);
@@ -181,7 +181,7 @@ pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPat
             let name = format!("{folder}/{}", inside.display());
             recordings.push(Recording {
                 name: name.clone(),
-                audio: hark::resample::resample_all(&samples, info.sample_rate, rate)?,
+                audio: hark::audio::resample::resample_all(&samples, info.sample_rate, rate)?,
                 events: Vec::new(),
             });
             paths.insert(name, path);

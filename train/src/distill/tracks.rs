@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hark::decode::{ChannelChoice, read_all};
-use hark::resample::resample_all;
+use hark::audio::decode::{ChannelChoice, read_all};
+use hark::audio::resample::resample_all;
 use serde::{Deserialize, Serialize};
 
 use crate::teacher::contract::{Output, Teacher};

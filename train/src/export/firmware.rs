@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail, ensure};
-use hark::contract::Contract;
-use hark::events::EventRules;
-use hark::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto, data_type};
+use hark::model::contract::Contract;
+use hark::stream::events::EventRules;
+use hark::model::protobuf::{GraphProto, ModelProto, NodeProto, TensorProto, data_type};
 use hark_firmware::blob::{HASH_OFFSET, HEADER_BYTES, MAGIC, VERSION, dtype, hash};
 
 use super::student::{CallShape, student_model};

@@ -1,6 +1,6 @@
 //! A small builder for ONNX graphs: named initializers, nodes with attributes, typed inputs/outputs.
 
-use hark::onnx_proto::{
+use hark::model::protobuf::{
     AttributeProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, attribute_type, data_type,
 };
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use burn::prelude::*;
-use hark::contract::Contract;
+use hark::model::contract::Contract;
 use prost::Message;
 
 use super::student::{CallShape, student_model};

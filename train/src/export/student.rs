@@ -1,8 +1,8 @@
 //! The streaming student as a contract-1 ONNX graph: one chunk of audio and the state in,
 //! frame probabilities and the next state out.
 
-use hark::contract::Contract;
-use hark::onnx_proto::{GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto};
+use hark::model::contract::Contract;
+use hark::model::protobuf::{GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto};
 
 use super::graph::{Attr, GraphBuilder};
 use crate::student::config::StudentConfig;

@@ -1,7 +1,7 @@
 //! A fine-tuned teacher as a contract-2 ONNX model: one window of audio in, frame logits and
 //! features out, described by its `hark.teacher` metadata.
 
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 
 use super::graph::GraphBuilder;
 use super::student::{CallShape, encoder, model_proto};

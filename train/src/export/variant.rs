@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail, ensure};
 use burn::prelude::*;
-use hark::contract::Contract;
-use hark::onnx_proto::{ModelProto, TensorProto};
+use hark::model::contract::Contract;
+use hark::model::protobuf::{ModelProto, TensorProto};
 
 use super::student::{CallShape, student_model};
 use crate::student::config::StudentConfig;

@@ -1,6 +1,6 @@
 //! The reference table of a written recording: a Raven selection table of its annotations.
 
-use hark::annotations::Annotation;
+use hark::eval::annotations::Annotation;
 use std::fmt::Write;
 
 /// A Raven selection table of `events` over the band 0..`nyquist_hz`, labels in `Annotation`, all on
@@ -25,7 +25,7 @@ pub fn raven_selections(events: &[Annotation], nyquist_hz: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hark::annotations::parse_raven;
+    use hark::eval::annotations::parse_raven;
 
     #[test]
     fn selections_read_back() {

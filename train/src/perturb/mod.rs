@@ -9,7 +9,7 @@ pub mod files;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, ensure};
-use hark::annotations::Annotation;
+use hark::eval::annotations::Annotation;
 use hark::sinks::write_atomic;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -8,7 +8,7 @@
 //! `Concat(Slice(past, t..), dequantize(quantize(new)))`.
 
 use anyhow::{Context, Result, ensure};
-use hark::onnx_proto::{
+use hark::model::protobuf::{
     AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, attribute_type, data_type,
 };
 use hark_firmware::engine::RING_MIN_MAGNITUDE;

@@ -3,7 +3,7 @@
 //! back, zero state at the start of each recording.
 
 use anyhow::{Context, Result};
-use hark::onnx_proto::{
+use hark::model::protobuf::{
     ModelProto, TensorShapeProto, TensorTypeProto, TypeProto, ValueInfoProto, data_type,
 };
 use prost::Message;

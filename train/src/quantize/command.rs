@@ -8,7 +8,7 @@ use prost::Message;
 use super::qat::{QatSettings, fine_tune};
 use super::scales::ActivationScale;
 use super::{Audio, QuantizeConfig, calibrate, compare, convert};
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 
 #[derive(clap::Args)]
 pub struct QuantizeArgs {

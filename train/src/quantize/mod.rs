@@ -12,11 +12,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use hark::decode::{ChannelChoice, read_all};
+use hark::audio::decode::{ChannelChoice, read_all};
 use hark::model::Model;
-use hark::onnx_proto::ModelProto;
-use hark::resample::resample_all;
-use hark::session::Session;
+use hark::model::protobuf::ModelProto;
+use hark::audio::resample::resample_all;
+use hark::model::session::Session;
 use prost::Message;
 
 use calibrate::ProbedModel;
@@ -46,7 +46,7 @@ pub struct Audio {
 impl Audio {
     /// Reads the audio files found in `inputs` (sorted) until `max_seconds` are loaded.
     pub fn load(inputs: &[PathBuf], rate: u32, max_seconds: f64) -> Self {
-        let found = hark::inputs::discover(inputs);
+        let found = hark::audio::recordings::discover(inputs);
         let mut audio = Audio {
             files: Vec::new(),
             failed: found
@@ -89,8 +89,8 @@ pub struct QuantizeReport {
 }
 
 /// The contract a model's metadata describes.
-pub fn contract_of(model: &ModelProto) -> Result<hark::contract::Contract> {
-    Ok(hark::contract::Contract::from_metadata(
+pub fn contract_of(model: &ModelProto) -> Result<hark::model::contract::Contract> {
+    Ok(hark::model::contract::Contract::from_metadata(
         model
             .metadata_props
             .iter()
@@ -114,7 +114,7 @@ pub fn set_metadata(model: &mut ModelProto, key: &str, value: String) {
         Some(e) => e.value = value,
         None => model
             .metadata_props
-            .push(hark::onnx_proto::StringStringEntryProto {
+            .push(hark::model::protobuf::StringStringEntryProto {
                 key: key.into(),
                 value,
             }),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use burn::prelude::Device;
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 use prost::Message;
 
 use super::rewrite::weight_matmuls;

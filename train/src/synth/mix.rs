@@ -1,6 +1,6 @@
 //! One field mix: a background with phrases laid in at chosen SNRs, none overlapping.
 
-use hark::annotations::Annotation;
+use hark::eval::annotations::Annotation;
 use rand::Rng;
 use rand::rngs::StdRng;
 

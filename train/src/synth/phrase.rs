@@ -1,6 +1,6 @@
 //! Phrases: a few consecutive annotated calls cut from a recording, with their annotations.
 
-use hark::annotations::Annotation;
+use hark::eval::annotations::Annotation;
 use rand::Rng;
 use rand::rngs::StdRng;
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail, ensure};
-use hark::onnx_proto::ModelProto;
+use hark::model::protobuf::ModelProto;
 use prost::Message;
 use serde::{Deserialize, Serialize};
 use tract_onnx::prelude::*;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hark::events::{Event, EventRules, detect_all};
+use hark::stream::events::{Event, EventRules, detect_all};
 use hark::sinks::{raven_table, raven_table_name, write_atomic};
 
 use crate::data::recordings::audio_files;

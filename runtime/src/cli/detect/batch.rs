@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use hark::inputs::{Input, Problem};
+use hark::audio::recordings::{Input, Problem};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::job::{Job, Outcome};

@@ -4,12 +4,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use hark::decode::{ChannelChoice, FileSource};
-use hark::each_channel::detect_each_channel;
-use hark::engine::EngineSpec;
-use hark::events::EventRules;
-use hark::inputs::Input;
-use hark::pipeline::detect_file;
+use hark::audio::decode::{ChannelChoice, FileSource};
+use hark::stream::channels::detect_each_channel;
+use hark::stream::engine::EngineSpec;
+use hark::stream::events::EventRules;
+use hark::audio::recordings::Input;
+use hark::stream::pipeline::detect_file;
 use hark::sinks::{Format, Roll, write_atomic, write_clips};
 
 /// Where tables go.
@@ -123,7 +123,7 @@ impl Job {
         .replace('\\', "/");
         let band = self.spec.band_hz(detection.info.sample_rate);
         let start = match self.format {
-            Format::Jsonl => hark::decode::recording_start(&input.path),
+            Format::Jsonl => hark::audio::decode::recording_start(&input.path),
             _ => None,
         };
         let text = self

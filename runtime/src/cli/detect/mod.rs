@@ -7,12 +7,12 @@ pub mod rules;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use hark::backend::Backend;
-use hark::decode::ChannelChoice;
-use hark::energy::EnergyConfig;
-use hark::engine::EngineSpec;
-use hark::inputs::{Shard, discover};
-use hark::precision::Precision;
+use hark::model::backend::Backend;
+use hark::audio::decode::ChannelChoice;
+use hark::stream::energy::EnergyConfig;
+use hark::stream::engine::EngineSpec;
+use hark::audio::recordings::{Shard, discover};
+use hark::model::precision::Precision;
 use hark::sinks::{Format, Roll};
 
 use super::load_model;

@@ -2,7 +2,7 @@
 //! engine's own defaults.
 
 use anyhow::{Result, bail};
-use hark::events::EventRules;
+use hark::stream::events::EventRules;
 
 /// A probability for every class (`0.6`), or per class (`song=0.6,call=0.4`); classes not named
 /// keep their default.

@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use hark::backend::Backend;
-use hark::capture::replay::Pace;
-use hark::capture::ring::RingReader;
-use hark::capture::{self, Input, Request, Running};
-use hark::decode::ChannelChoice;
-use hark::engine::EngineSpec;
-use hark::events::DEFAULT_MAX_EVENT_S;
-use hark::precision::Precision;
+use hark::model::backend::Backend;
+use hark::audio::capture::replay::Pace;
+use hark::audio::capture::ring::RingReader;
+use hark::audio::capture::{self, Input, Request, Running};
+use hark::audio::decode::ChannelChoice;
+use hark::stream::engine::EngineSpec;
+use hark::stream::events::DEFAULT_MAX_EVENT_S;
+use hark::model::precision::Precision;
 use hark::sinks::{
     ClipRecorder, Roll, read_event_log, write_atomic, write_atomic_with, write_raven_table,
 };

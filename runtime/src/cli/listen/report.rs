@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
-use hark::capture::ring::Counters;
-use hark::events::Event;
+use hark::audio::capture::ring::Counters;
+use hark::stream::events::Event;
 use hark::sinks::{EventLog, Live, event_json};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 

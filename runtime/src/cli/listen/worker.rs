@@ -6,10 +6,10 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use hark::capture::ring::{Piece, RingReader};
-use hark::engine::{Engine, EngineSpec};
-use hark::events::{Event, EventRules};
-use hark::pipeline::Stream;
+use hark::audio::capture::ring::{Piece, RingReader};
+use hark::stream::engine::{Engine, EngineSpec};
+use hark::stream::events::{Event, EventRules};
+use hark::stream::pipeline::Stream;
 use hark::sinks::ClipRecorder;
 
 use super::report::Report;

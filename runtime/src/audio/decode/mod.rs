@@ -13,7 +13,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
-pub use crate::source::{AudioInfo, Source};
+pub use crate::audio::source::{AudioInfo, Source};
 
 mod recorder_metadata;
 mod wav_header;
@@ -363,7 +363,7 @@ mod tests {
     #[test]
     fn a_damaged_frame_in_the_middle_is_an_error_that_says_where() {
         // Four 256-frame FLAC frames, the second failing its checksum (make_seeds.py).
-        let bytes = include_bytes!("../fuzz/corpus/decode/broken-flac-damaged-frame.flac");
+        let bytes = include_bytes!("../../../fuzz/corpus/decode/broken-flac-damaged-frame.flac");
         let mut source = open(bytes.to_vec());
         let mut out = Vec::new();
         assert!(source.read(&mut out).unwrap());

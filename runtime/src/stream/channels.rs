@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::decode::{ChannelChoice, FileSource};
-use crate::engine::{Engine, EngineSpec};
-use crate::events::{Event, EventDetector, EventRules};
+use crate::audio::decode::{ChannelChoice, FileSource};
+use crate::stream::engine::{Engine, EngineSpec};
+use crate::stream::events::{Event, EventDetector, EventRules};
 use crate::model::Model;
-use crate::multi_session::MultiSession;
-use crate::pipeline::Detection;
-use crate::resample::Resampler;
-use crate::source::Source;
+use crate::model::multi_session::MultiSession;
+use crate::stream::pipeline::Detection;
+use crate::audio::resample::Resampler;
+use crate::audio::source::Source;
 
 /// What scores the channels: one engine each, or one many-stream model call for all.
 enum Scorer {

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 
-use crate::energy::{EnergyConfig, EnergyDetector};
-use crate::events::{DEFAULT_MAX_EVENT_S, EventRules};
+use crate::stream::energy::{EnergyConfig, EnergyDetector};
+use crate::stream::events::{DEFAULT_MAX_EVENT_S, EventRules};
 use crate::model::Model;
-use crate::session::Session;
+use crate::model::session::Session;
 
 /// Streams audio at the engine's sample rate into per-frame scores in `[0, 1]`.
 pub trait Engine: Send {

@@ -6,7 +6,7 @@
 
 use hark_firmware::events::{ClassRules, FrameEvent, Track};
 
-use crate::contract::Contract;
+use crate::model::contract::Contract;
 
 /// A detected vocalization.
 #[derive(Debug, Clone, PartialEq)]

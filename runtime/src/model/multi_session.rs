@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 
 use crate::model::Model;
-use crate::session::ModelState;
+use crate::model::session::ModelState;
 
 /// The mutable half of a many-stream model: every stream's state and the chunk being filled.
 pub struct MultiSession {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{Dense, f32_constant, f32_tensor, is_last_axis_norm, mean_over_last_axis, node};
 use super::{only_reader, producers};
-use crate::onnx_proto::{GraphProto, NodeProto};
+use crate::model::protobuf::{GraphProto, NodeProto};
 
 /// Rewrites every `MatMul(x, W) -> Add(b) -> LayerNormalization` over the last axis (each
 /// result read once, W and b constant); returns how many.

@@ -18,7 +18,7 @@ mod value_cache;
 
 use std::collections::{HashMap, HashSet};
 
-use crate::onnx_proto::{
+use crate::model::protobuf::{
     AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, attribute_type, data_type,
 };
 

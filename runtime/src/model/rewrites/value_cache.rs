@@ -5,7 +5,7 @@
 //! transpose, which tract does not split; archive-mode graphs gather windows already.)
 
 use super::{int_attr, int64_tensor, node};
-use crate::onnx_proto::GraphProto;
+use crate::model::protobuf::GraphProto;
 
 /// The frames a hark student's key or value cache holds: input `state_in_k<N>` or
 /// `state_in_v<N>`, `[streams, heads, frames, dim]`.

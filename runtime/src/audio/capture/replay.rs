@@ -10,8 +10,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::ring::RingWriter;
-use crate::decode::{ChannelChoice, FileSource};
-use crate::source::Source;
+use crate::audio::decode::{ChannelChoice, FileSource};
+use crate::audio::source::Source;
 use anyhow::{Context, Result};
 
 /// How fast a replay runs.

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::decode::{ChannelChoice, FileSource, Truncation};
-use crate::engine::{Engine, EngineSpec};
-use crate::events::{Event, EventDetector, EventRules};
-use crate::resample::Resampler;
-use crate::source::{AudioInfo, Source};
+use crate::audio::decode::{ChannelChoice, FileSource, Truncation};
+use crate::stream::engine::{Engine, EngineSpec};
+use crate::stream::events::{Event, EventDetector, EventRules};
+use crate::audio::resample::Resampler;
+use crate::audio::source::{AudioInfo, Source};
 
 /// What came out of one stream.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use std::time::Instant;
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
-use crate::decode::ChannelChoice;
+use crate::audio::decode::ChannelChoice;
 
 /// What the capture side tells the worker and the status line; all of it lock-free.
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::centered_norm::{center, rms_norm};
 use super::{Dense, is_last_axis_norm, mean_over_last_axis, node, producers};
-use crate::onnx_proto::{GraphProto, NodeProto};
+use crate::model::protobuf::{GraphProto, NodeProto};
 
 /// `Add(stream, dense output)` where a dense layer writes into the stream.
 struct Write {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use crate::decode::ChannelChoice;
+use crate::audio::decode::ChannelChoice;
 use replay::{Pace, Replay};
 use ring::{RingReader, ring};
 

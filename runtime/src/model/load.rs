@@ -6,10 +6,10 @@ use std::sync::Arc;
 use prost::Message;
 use tract_onnx::prelude::*;
 
-use crate::backend::Backend;
-use crate::contract::{Contract, ContractError};
-use crate::fast_paths;
-use crate::onnx_proto::{ModelProto, ValueInfoProto, data_type};
+use crate::model::backend::Backend;
+use crate::model::contract::{Contract, ContractError};
+use crate::model::rewrites;
+use crate::model::protobuf::{ModelProto, ValueInfoProto, data_type};
 
 /// Why a file is not a runnable contract-1 model.
 #[derive(Debug, thiserror::Error)]
@@ -40,9 +40,9 @@ pub struct StateShape {
     pub shape: Vec<usize>,
 }
 
-/// An immutable, shareable model; each stream gets its own [`crate::session::Session`] (or,
+/// An immutable, shareable model; each stream gets its own [`crate::model::session::Session`] (or,
 /// for a model that runs many streams per call, each batch of streams its own
-/// [`crate::multi_session::MultiSession`]).
+/// [`crate::model::multi_session::MultiSession`]).
 #[derive(Debug)]
 pub struct Model {
     /// What the model says about itself.
@@ -152,7 +152,7 @@ impl Model {
         Self::build(bytes, backend, true)
     }
 
-    /// Loads a model from its ONNX bytes as the file is written, without the [`fast_paths`]
+    /// Loads a model from its ONNX bytes as the file is written, without the [`rewrites`]
     /// rewrites (tract's own optimizations only): for measuring what they change.
     pub fn from_bytes_as_written(bytes: &[u8], backend: Backend) -> Result<Self, ModelError> {
         Self::build(bytes, backend, false)
@@ -286,7 +286,7 @@ impl Model {
     }
 }
 
-/// The bytes tract loads: the file with [`fast_paths`] rewrites, when the file holds nothing
+/// The bytes tract loads: the file with [`rewrites`] rewrites, when the file holds nothing
 /// hark's schema leaves out (it re-encodes to the same bytes); else the file as it is.
 fn for_tract<'a>(
     proto: &ModelProto,
@@ -297,7 +297,7 @@ fn for_tract<'a>(
         return bytes.into();
     }
     let mut rewritten = proto.clone();
-    match fast_paths::rewrite(&mut rewritten, frames_per_call).total() {
+    match rewrites::rewrite(&mut rewritten, frames_per_call).total() {
         0 => bytes.into(),
         _ => rewritten.encode_to_vec().into(),
     }
@@ -306,10 +306,10 @@ fn for_tract<'a>(
 #[cfg(feature = "gpu")]
 fn cuda_plan(model: InferenceModel) -> TractResult<Arc<TypedSimplePlan>> {
     let typed = model.into_typed()?.into_decluttered()?;
-    Ok(Arc::new(crate::backend::cuda_plan(typed)?))
+    Ok(Arc::new(crate::model::backend::cuda_plan(typed)?))
 }
 
 #[cfg(not(feature = "gpu"))]
 fn cuda_plan(_: InferenceModel) -> TractResult<Arc<TypedSimplePlan>> {
-    Err(anyhow::anyhow!(crate::backend::NO_CUDA))
+    Err(anyhow::anyhow!(crate::model::backend::NO_CUDA))
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
-use crate::chunker::Chunker;
+use crate::model::chunker::Chunker;
 use crate::model::Model;
 
 /// The mutable half of a model: the state tensors and the not-yet-full chunk of one stream.

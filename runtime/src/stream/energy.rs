@@ -10,7 +10,7 @@
 
 use anyhow::{Result, bail};
 
-use crate::engine::Engine;
+use crate::stream::engine::Engine;
 
 /// Band energy below this (dBFS) is digital silence: below the quantization noise of 16-bit audio in
 /// any band (about -101 dBFS over the whole band), so it says nothing about the background and

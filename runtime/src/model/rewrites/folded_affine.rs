@@ -2,7 +2,7 @@
 //! `n (g W) + (s W + b)`. The rows of `W` scaled and the bias shifted save tract an operator.
 
 use super::{Dense, f32_constant, f32_tensor, is_last_axis_norm};
-use crate::onnx_proto::GraphProto;
+use crate::model::protobuf::GraphProto;
 
 /// Rewrites every `LayerNormalization(x, g, s) -> MatMul(W) -> Add(b)` (each result read once,
 /// all constant); returns how many.

@@ -1,0 +1,20 @@
+//! The model: a contract-1 ONNX file loaded into a tract plan, and the sessions that stream
+//! audio through it chunk by chunk, carrying its state.
+//!
+//! [`load`] reads the file ([`protobuf`]), checks its [`contract`] and, for the CPU, applies the
+//! [`rewrites`] before tract plans it on a [`backend`]. A [`session`] runs one stream, a
+//! [`multi_session`] many per call, both fed by the [`chunker`]. [`precision`] picks which
+//! embedded default runs; [`cost`] says what a model costs on a board.
+
+pub mod backend;
+pub mod chunker;
+pub mod contract;
+pub mod cost;
+pub mod load;
+pub mod multi_session;
+pub mod precision;
+pub mod protobuf;
+pub mod rewrites;
+pub mod session;
+
+pub use load::{Model, ModelError, StateShape};

@@ -1,0 +1,9 @@
+//! One stream through the data flow: the [`pipeline`] resamples audio into an [`engine`] (a
+//! model's session, or the [`energy`] detector), whose frame scores become [`events`];
+//! [`channels`] runs every channel of a recording as a stream of its own.
+
+pub mod channels;
+pub mod energy;
+pub mod engine;
+pub mod events;
+pub mod pipeline;
