@@ -7,10 +7,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{bundled, hark, text};
-use hark::eval::annotations::{parse_csv, read_raven};
 use hark::audio::decode::{ChannelChoice, read_all};
-use hark::eval::score::match_events;
 use hark::audio::resample::resample_all;
+use hark::eval::annotations::{parse_csv, read_raven};
+use hark::eval::score::match_events;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

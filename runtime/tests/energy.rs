@@ -6,13 +6,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use hark::eval::annotations::read_raven;
 use hark::audio::decode::{ChannelChoice, read_all};
+use hark::audio::resample::resample_all;
+use hark::eval::annotations::read_raven;
+use hark::eval::score::{Counts, match_events};
 use hark::stream::energy::{EnergyConfig, EnergyDetector};
 use hark::stream::engine::Engine;
-use hark::eval::score::{Counts, match_events};
 use hark::stream::events::{EventRules, detect_all};
-use hark::audio::resample::resample_all;
 
 /// The rate hark's streams run at.
 const RATE: u32 = 16_000;

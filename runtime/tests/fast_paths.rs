@@ -8,12 +8,12 @@ mod common;
 
 use std::sync::Arc;
 
-use hark::model::backend::Backend;
 use hark::audio::decode::{ChannelChoice, read_all};
-use hark::model::rewrites::{Rewrites, rewrite};
-use hark::model::Model;
-use hark::model::protobuf::ModelProto;
 use hark::audio::resample::resample_all;
+use hark::model::Model;
+use hark::model::backend::Backend;
+use hark::model::protobuf::ModelProto;
+use hark::model::rewrites::{Rewrites, rewrite};
 use hark::model::session::Session;
 use prost::Message;
 

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use hark::audio::decode::{ChannelChoice, FileSource};
+use hark::model::Model;
 use hark::stream::engine::{Engine, EngineSpec};
 use hark::stream::events::Event;
-use hark::model::Model;
 use hark::stream::pipeline;
 use serde_json::{Value, json};
 

@@ -6,10 +6,10 @@ mod common;
 
 use std::sync::Arc;
 
-use hark::bench::{SlidingWindow, receptive_field_chunks};
 use hark::audio::decode::{ChannelChoice, read_all};
-use hark::model::Model;
 use hark::audio::resample::resample_all;
+use hark::bench::{SlidingWindow, receptive_field_chunks};
+use hark::model::Model;
 use hark::model::session::Session;
 
 /// The largest difference, over the chunks after the first `window`, between the probabilities of

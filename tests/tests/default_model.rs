@@ -6,14 +6,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hark::eval::annotations::read_raven;
 use hark::audio::decode::ChannelChoice;
-use hark::stream::engine::EngineSpec;
+use hark::eval::annotations::read_raven;
 use hark::eval::score::{Counts, match_events};
-use hark::stream::events::EventRules;
 use hark::model::Model;
-use hark::stream::pipeline::detect_file;
 use hark::sinks::raven_table_name;
+use hark::stream::engine::EngineSpec;
+use hark::stream::events::EventRules;
+use hark::stream::pipeline::detect_file;
 use hark_tests::shared_data;
 use hark_train::data::recordings::{Recording, audio_files, split_by_file};
 use hark_train::synth::{Split, SynthConfig, synthesize};

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
-use hark::eval::annotations::read_raven;
 use hark::audio::decode::{ChannelChoice, read_all};
 use hark::audio::resample::resample_all;
+use hark::eval::annotations::read_raven;
 use hark_tests::{bundled_finch, shared_data, short_run, workspace};
 use hark_train::distill::DistillConfig;
 use hark_train::distill::tracks::TrackSource;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use burn::prelude::*;
 use hark::audio::decode::{ChannelChoice, read_all};
+use hark::audio::resample::resample_all;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
-use hark::audio::resample::resample_all;
 use hark::model::session::Session;
 use hark_tests::{bundled_finch, onnxruntime_agrees};
 use hark_train::export::run::{EventDefaults, contract_for, student_onnx};

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use hark::model::contract::Contract;
-use hark::stream::events::{EventRules, detect_all};
 use hark::model::protobuf::ModelProto;
+use hark::stream::events::{EventRules, detect_all};
 use hark_firmware::{Blob, BlobError, Detector, Engine, Event, EventSink};
 use hark_tests::{bundled_finch, tract_probs};
 use hark_train::export::firmware::firmware_blob;

@@ -3,8 +3,8 @@
 //! of the tier.
 
 use burn::prelude::*;
-use hark::model::cost::model_cost;
 use hark::model::Model;
+use hark::model::cost::model_cost;
 use hark_hardware::board::Board;
 use hark_hardware::fit::{Verdict, fit};
 use hark_hardware::tier::tier;

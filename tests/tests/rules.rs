@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 
-use hark::eval::annotations::read_raven;
 use hark::audio::decode::ChannelChoice;
-use hark::stream::engine::EngineSpec;
+use hark::eval::annotations::read_raven;
 use hark::eval::score::{Counts, match_events};
-use hark::stream::events::EventRules;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
-use hark::stream::pipeline::detect_file;
 use hark::sinks::raven_table_name;
+use hark::stream::engine::EngineSpec;
+use hark::stream::events::EventRules;
+use hark::stream::pipeline::detect_file;
 use hark_tests::bundled_finch;
 use hark_train::export::student::CallShape;
 use hark_train::export::variant::call_variant;

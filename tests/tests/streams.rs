@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
-use hark::model::backend::Backend;
 use hark::audio::decode::{ChannelChoice, read_all};
+use hark::audio::resample::resample_all;
+use hark::model::Model;
+use hark::model::backend::Backend;
+use hark::model::multi_session::MultiSession;
+use hark::model::protobuf::ModelProto;
+use hark::model::session::Session;
 use hark::stream::channels::detect_each_channel;
 use hark::stream::engine::EngineSpec;
 use hark::stream::events::EventRules;
-use hark::model::Model;
-use hark::model::multi_session::MultiSession;
-use hark::model::protobuf::ModelProto;
-use hark::audio::resample::resample_all;
-use hark::model::session::Session;
 use hark_tests::{bundled_finch, tract_probs};
 use hark_train::export::student::CallShape;
 use hark_train::export::variant::call_variant;

@@ -49,8 +49,8 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
     export_run(whole.path(), &a, false, 1).unwrap();
     export_run(parts.path(), &b, false, 1).unwrap();
     let weights = |p: &Path| {
-        let model =
-            hark::model::protobuf::ModelProto::decode(std::fs::read(p).unwrap().as_slice()).unwrap();
+        let model = hark::model::protobuf::ModelProto::decode(std::fs::read(p).unwrap().as_slice())
+            .unwrap();
         model.graph.unwrap().initializer
     };
     assert!(

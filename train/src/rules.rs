@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use hark::eval::score::{Counts, match_events};
-use hark::stream::events::{EventRules, detect_all};
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
 use hark::model::session::Session;
+use hark::stream::events::{EventRules, detect_all};
 use prost::Message;
 
 use crate::data::recordings::load_dir;

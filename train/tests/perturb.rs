@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use hark::eval::annotations::{Annotation, read_raven};
 use hark::audio::decode::{ChannelChoice, read_all};
+use hark::eval::annotations::{Annotation, read_raven};
 use hark::sinks::{Encoding, write_wav};
 use hark_train::perturb::files::raven_selections;
 

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hark::eval::annotations::{read_csv, read_raven};
 use hark::audio::decode::{ChannelChoice, read_all};
+use hark::eval::annotations::{read_csv, read_raven};
 use hark::sinks::{Encoding, write_wav};
 
 const RATE: u32 = 16000;

@@ -4,8 +4,8 @@
 
 use std::io::Cursor;
 
-use hark::eval::annotations::{Annotation, recording_key};
 use hark::audio::decode::{ChannelChoice, FileSource, Hint, Source, Truncation};
+use hark::eval::annotations::{Annotation, recording_key};
 
 /// What decoding one input to its end gave.
 #[derive(Debug, Clone, PartialEq)]

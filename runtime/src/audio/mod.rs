@@ -7,3 +7,14 @@ pub mod decode;
 pub mod recordings;
 pub mod resample;
 pub mod source;
+
+use std::path::Path;
+
+use anyhow::Result;
+
+/// A whole recording in memory, its channels mixed down to mono, at `rate` Hz: how training,
+/// calibration and tests load audio, through the same decoder and resampler as a stream.
+pub fn load(path: &Path, rate: u32) -> Result<Vec<f32>> {
+    let (info, samples) = decode::read_all(path, decode::ChannelChoice::MixDown)?;
+    resample::resample_all(&samples, info.sample_rate, rate)
+}

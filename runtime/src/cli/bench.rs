@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use hark::model::backend::{Backend, gpu};
 use hark::bench::{self, StreamReport};
 use hark::model::Model;
+use hark::model::backend::{Backend, gpu};
 use hark::model::precision::Precision;
 
 #[derive(Debug, Args)]

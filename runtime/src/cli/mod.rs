@@ -10,8 +10,8 @@ pub mod listen;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use hark::model::backend::Backend;
 use hark::model::Model;
+use hark::model::backend::Backend;
 use hark::model::precision::Precision;
 
 /// The model at `path`, or the embedded default model of `precision` (default: the faster on

@@ -90,7 +90,6 @@ mod tests {
     use super::*;
     use crate::eval::annotations::Annotation;
 
-
     fn event(label: &str, onset_s: f64, offset_s: f64) -> Annotation {
         Annotation {
             onset_s,

@@ -8,8 +8,8 @@ use tract_onnx::prelude::*;
 
 use crate::model::backend::Backend;
 use crate::model::contract::{Contract, ContractError};
-use crate::model::rewrites;
 use crate::model::protobuf::{ModelProto, ValueInfoProto, data_type};
+use crate::model::rewrites;
 
 /// Why a file is not a runnable contract-1 model.
 #[derive(Debug, thiserror::Error)]

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
-use crate::model::chunker::Chunker;
 use crate::model::Model;
+use crate::model::chunker::Chunker;
 
 /// The mutable half of a model: the state tensors and the not-yet-full chunk of one stream.
 pub struct Session {

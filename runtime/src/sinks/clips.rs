@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::wav::{Encoding, write_wav};
-use crate::stream::events::Event;
 use crate::audio::source::Source;
+use crate::stream::events::Event;
 
 /// Audio kept around each clip, seconds before the onset and after the offset.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,13 +10,13 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow, bail};
 
 use crate::audio::decode::{ChannelChoice, FileSource};
-use crate::stream::engine::{Engine, EngineSpec};
-use crate::stream::events::{Event, EventDetector, EventRules};
-use crate::model::Model;
-use crate::model::multi_session::MultiSession;
-use crate::stream::pipeline::Detection;
 use crate::audio::resample::Resampler;
 use crate::audio::source::Source;
+use crate::model::Model;
+use crate::model::multi_session::MultiSession;
+use crate::stream::engine::{Engine, EngineSpec};
+use crate::stream::events::{Event, EventDetector, EventRules};
+use crate::stream::pipeline::Detection;
 
 /// What scores the channels: one engine each, or one many-stream model call for all.
 enum Scorer {
@@ -129,11 +129,7 @@ pub fn detect_each_channel(spec: &EngineSpec, path: &Path, rules: EventRules) ->
             break;
         }
     }
-    events.sort_by(|a, b| {
-        (a.onset_s.total_cmp(&b.onset_s))
-            .then(a.channel.cmp(&b.channel))
-            .then(a.class.cmp(&b.class))
-    });
+    events.sort_by(Event::order);
     Ok(Detection {
         info,
         duration_s: detectors[0].frames() as f64 * rules.hop_s,

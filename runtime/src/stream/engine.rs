@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 
-use crate::stream::energy::{EnergyConfig, EnergyDetector};
-use crate::stream::events::{DEFAULT_MAX_EVENT_S, EventRules};
 use crate::model::Model;
 use crate::model::session::Session;
+use crate::stream::energy::{EnergyConfig, EnergyDetector};
+use crate::stream::events::{DEFAULT_MAX_EVENT_S, EventRules};
 
 /// Streams audio at the engine's sample rate into per-frame scores in `[0, 1]`.
 pub trait Engine: Send {
@@ -86,14 +86,14 @@ impl EngineSpec {
             EngineSpec::Model(m) => EventRules::from_contract(&m.contract),
             EngineSpec::Energy(config) => {
                 let hop_s = config.hop_samples(ENERGY_RATE) as f64 / ENERGY_RATE as f64;
-                EventRules {
-                    on: vec![0.5],
-                    off: vec![0.4],
-                    min_frames: (0.020 / hop_s).round() as usize,
-                    merge_gap_frames: 0,
-                    max_frames: (DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
+                EventRules::from_seconds(
+                    vec![0.5],
+                    vec![0.4],
                     hop_s,
-                }
+                    0.020,
+                    0.0,
+                    DEFAULT_MAX_EVENT_S,
+                )
             }
         })
     }

@@ -25,6 +25,15 @@ pub struct Event {
     pub mean: f32,
 }
 
+impl Event {
+    /// The order events are listed in: by onset, then channel, then class.
+    pub fn order(&self, other: &Self) -> std::cmp::Ordering {
+        (self.onset_s.total_cmp(&other.onset_s))
+            .then(self.channel.cmp(&other.channel))
+            .then(self.class.cmp(&other.class))
+    }
+}
+
 /// Event rules for every class, in frames.
 #[derive(Debug, Clone)]
 pub struct EventRules {
@@ -43,17 +52,41 @@ pub struct EventRules {
 }
 
 impl EventRules {
-    /// The rules a model's metadata asks for.
-    pub fn from_contract(contract: &Contract) -> Self {
-        let hop_s = contract.hop_seconds();
+    /// Rules with their durations given in seconds, each rounded to the nearest whole frame of
+    /// `hop_s` seconds ([`EventRules::frames`]); a `max_event_s` of 0 sets no limit.
+    pub fn from_seconds(
+        on: Vec<f32>,
+        off: Vec<f32>,
+        hop_s: f64,
+        min_event_s: f64,
+        merge_gap_s: f64,
+        max_event_s: f64,
+    ) -> Self {
         Self {
-            on: contract.on_thresholds.clone(),
-            off: contract.off_thresholds.clone(),
-            min_frames: (contract.min_event_s as f64 / hop_s).round() as usize,
-            merge_gap_frames: (contract.merge_gap_s as f64 / hop_s).round() as usize,
-            max_frames: (DEFAULT_MAX_EVENT_S / hop_s).round() as usize,
+            on,
+            off,
+            min_frames: Self::frames(min_event_s, hop_s),
+            merge_gap_frames: Self::frames(merge_gap_s, hop_s),
+            max_frames: Self::frames(max_event_s, hop_s),
             hop_s,
         }
+    }
+
+    /// A duration in frames of `hop_s` seconds: the one place seconds become frames.
+    pub fn frames(seconds: f64, hop_s: f64) -> usize {
+        (seconds / hop_s).round() as usize
+    }
+
+    /// The rules a model's metadata asks for.
+    pub fn from_contract(contract: &Contract) -> Self {
+        Self::from_seconds(
+            contract.on_thresholds.clone(),
+            contract.off_thresholds.clone(),
+            contract.hop_seconds(),
+            contract.min_event_s as f64,
+            contract.merge_gap_s as f64,
+            DEFAULT_MAX_EVENT_S,
+        )
     }
 }
 
@@ -138,7 +171,7 @@ pub fn detect_all(rules: EventRules, probs: &[f32]) -> Vec<Event> {
         detector.push(frame, &mut events);
     }
     detector.finish(&mut events);
-    events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
+    events.sort_by(Event::order);
     events
 }
 

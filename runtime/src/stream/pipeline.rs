@@ -6,10 +6,10 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::audio::decode::{ChannelChoice, FileSource, Truncation};
-use crate::stream::engine::{Engine, EngineSpec};
-use crate::stream::events::{Event, EventDetector, EventRules};
 use crate::audio::resample::Resampler;
 use crate::audio::source::{AudioInfo, Source};
+use crate::stream::engine::{Engine, EngineSpec};
+use crate::stream::events::{Event, EventDetector, EventRules};
 
 /// What came out of one stream.
 #[derive(Debug, Clone)]
@@ -125,7 +125,7 @@ pub fn detect(
         }
     }
     let duration_s = stream.finish(|e, _| events.push(e))?;
-    events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
+    events.sort_by(Event::order);
     Ok(Detection {
         info,
         duration_s,

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use hark::eval::annotations::{Annotation, read_csv, read_raven};
 use hark::audio::decode::{ChannelChoice, read_all};
 use hark::audio::resample::resample_all;
+use hark::eval::annotations::{Annotation, read_csv, read_raven};
 use hark::sinks::raven_table_name;
 
 use super::noise::power;

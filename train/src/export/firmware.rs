@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail, ensure};
 use hark::model::contract::Contract;
-use hark::stream::events::EventRules;
 use hark::model::protobuf::{GraphProto, ModelProto, NodeProto, TensorProto, data_type};
+use hark::stream::events::EventRules;
 use hark_firmware::blob::{HASH_OFFSET, HEADER_BYTES, MAGIC, VERSION, dtype, hash};
 
 use super::student::{CallShape, student_model};

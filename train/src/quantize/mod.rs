@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use hark::audio::decode::{ChannelChoice, read_all};
+use hark::audio::resample::resample_all;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
-use hark::audio::resample::resample_all;
 use hark::model::session::Session;
 use prost::Message;
 

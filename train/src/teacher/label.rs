@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hark::stream::events::{Event, EventRules, detect_all};
 use hark::sinks::{raven_table, raven_table_name, write_atomic};
+use hark::stream::events::{Event, EventRules, detect_all};
 
 use crate::data::recordings::audio_files;
 use crate::distill::tracks::{Track, TrackSource};

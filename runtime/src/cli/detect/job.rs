@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use hark::audio::decode::{ChannelChoice, FileSource};
+use hark::audio::recordings::Input;
+use hark::sinks::{Format, Roll, write_atomic, write_clips};
 use hark::stream::channels::detect_each_channel;
 use hark::stream::engine::EngineSpec;
 use hark::stream::events::EventRules;
-use hark::audio::recordings::Input;
 use hark::stream::pipeline::detect_file;
-use hark::sinks::{Format, Roll, write_atomic, write_clips};
 
 /// Where tables go.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,13 +7,13 @@ pub mod rules;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use hark::model::backend::Backend;
 use hark::audio::decode::ChannelChoice;
-use hark::stream::energy::EnergyConfig;
-use hark::stream::engine::EngineSpec;
 use hark::audio::recordings::{Shard, discover};
+use hark::model::backend::Backend;
 use hark::model::precision::Precision;
 use hark::sinks::{Format, Roll};
+use hark::stream::energy::EnergyConfig;
+use hark::stream::engine::EngineSpec;
 
 use super::load_model;
 use job::{Destination, Job};

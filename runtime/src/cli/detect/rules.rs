@@ -78,7 +78,7 @@ impl RuleFlags {
             if !(seconds.is_finite() && seconds >= 0.0) {
                 bail!("{flag} must be 0 or more seconds, not {seconds}");
             }
-            Ok((seconds / rules.hop_s).round() as usize)
+            Ok(EventRules::frames(seconds, rules.hop_s))
         };
         if let Some(s) = self.min_event {
             rules.min_frames = frames("--min-event", s)?;

@@ -10,17 +10,17 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use hark::model::backend::Backend;
 use hark::audio::capture::replay::Pace;
 use hark::audio::capture::ring::RingReader;
 use hark::audio::capture::{self, Input, Request, Running};
 use hark::audio::decode::ChannelChoice;
-use hark::stream::engine::EngineSpec;
-use hark::stream::events::DEFAULT_MAX_EVENT_S;
+use hark::model::backend::Backend;
 use hark::model::precision::Precision;
 use hark::sinks::{
     ClipRecorder, Roll, read_event_log, write_atomic, write_atomic_with, write_raven_table,
 };
+use hark::stream::engine::EngineSpec;
+use hark::stream::events::{DEFAULT_MAX_EVENT_S, Event};
 
 use super::detect::rules::RuleFlags;
 use super::load_model;
@@ -426,7 +426,7 @@ fn finish(
     report.done();
     let events_path = report.events_path();
     let mut events = read_event_log(&events_path, classes)?;
-    events.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s).then(a.class.cmp(&b.class)));
+    events.sort_by(Event::order);
     let table = out.join(format!("{}.Table.1.selections.txt", report.stem));
     write_atomic_with(&table, |w| {
         write_raven_table(w, &events, classes, band_hz, &report.stem)

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
 use hark::audio::capture::ring::Counters;
-use hark::stream::events::Event;
 use hark::sinks::{EventLog, Live, event_json};
+use hark::stream::events::Event;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Latencies kept in 0.5 ms bins up to 10 s: percentiles in fixed memory, however long it runs.

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use hark::audio::capture::ring::{Piece, RingReader};
+use hark::sinks::ClipRecorder;
 use hark::stream::engine::{Engine, EngineSpec};
 use hark::stream::events::{Event, EventRules};
 use hark::stream::pipeline::Stream;
-use hark::sinks::ClipRecorder;
 
 use super::report::Report;
 
