@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use hark::model::precision::Precision;
 
 #[derive(Parser)]
 #[command(
@@ -25,9 +24,8 @@ enum Command {
     Info {
         /// Model file (default: the embedded default model).
         model: Option<PathBuf>,
-        /// Which embedded default model (default: the faster on this machine's architecture).
-        #[arg(long, value_enum, conflicts_with = "model")]
-        precision: Option<Precision>,
+        #[command(flatten)]
+        flags: cli::model_flags::ModelFlags,
     },
     /// Detect vocalizations in recordings: one event table per recording (Raven by default).
     Detect(cli::detect::DetectArgs),
@@ -50,7 +48,7 @@ enum Command {
         board: Option<String>,
         /// Which embedded default model (default: the faster on this machine's architecture).
         #[arg(long, value_enum, conflicts_with = "model")]
-        precision: Option<Precision>,
+        precision: Option<cli::model_flags::PrecisionFlag>,
         /// List the board profiles.
         #[arg(long)]
         list: bool,
@@ -67,7 +65,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Info { model, precision } => cli::info::info(model.as_deref(), *precision),
+        Command::Info { model, flags } => cli::info::info(model.as_deref(), flags),
         Command::Detect(args) => cli::detect::detect(args),
         Command::Listen(args) => cli::listen::listen(args),
         Command::Bench(args) => cli::bench::bench(args),

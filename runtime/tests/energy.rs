@@ -11,7 +11,6 @@ use hark::audio::resample::resample_all;
 use hark::eval::annotations::read_raven;
 use hark::eval::score::{Counts, match_events};
 use hark::stream::energy::{EnergyConfig, EnergyDetector};
-use hark::stream::engine::Engine;
 use hark::stream::events::{EventRules, detect_all};
 
 /// The rate hark's streams run at.
@@ -47,9 +46,9 @@ fn scores(audio: &[f32]) -> (Vec<f32>, f64) {
     let hop_s = detector.hop_seconds();
     let mut scores = Vec::new();
     for block in audio.chunks(2560) {
-        detector.push(block, &mut scores).unwrap();
+        detector.push(block, &mut scores);
     }
-    detector.finish(&mut scores).unwrap();
+    detector.finish(&mut scores);
     (scores, hop_s)
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use prost::Message;
 use tract_onnx::prelude::*;
 
@@ -16,8 +16,11 @@ use crate::model::protobuf::{
 };
 use crate::model::session::Session;
 
+pub mod memory;
 #[cfg(feature = "onnxruntime")]
 pub mod onnxruntime;
+
+pub use memory::peak_rss_bytes;
 
 /// What one streaming run measured.
 #[derive(Debug, Clone)]
@@ -100,13 +103,11 @@ pub fn timed_chunks(
 /// Streams `seconds` of test audio through `model`, one chunk per call, carrying the state.
 pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
     let c = &model.contract;
-    let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+    let mut session = Session::new(model.clone())?;
     let mut probs = Vec::new();
     timed_chunks(c.chunk_samples, c.sample_rate, seconds, |chunk| {
         probs.clear();
-        session
-            .push(chunk, &mut probs)
-            .map_err(|e| anyhow!("{e:#}"))
+        session.push(chunk, &mut probs)
     })
 }
 
@@ -115,14 +116,12 @@ pub fn stream(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
 /// untimed: a GPU compiles its kernels and sizes its memory on the first calls.
 pub fn streams(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
     let c = &model.contract;
-    let mut session = MultiSession::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+    let mut session = MultiSession::new(model.clone())?;
     let mut probs = vec![Vec::new(); c.streams];
     let mut step = |chunk: &[f32]| {
         probs.iter_mut().for_each(Vec::clear);
         let blocks = vec![chunk; c.streams];
-        session
-            .push(&blocks, &mut probs)
-            .map_err(|e| anyhow!("{e:#}"))
+        session.push(&blocks, &mut probs)
     };
     timed_chunks(
         c.chunk_samples,
@@ -139,7 +138,7 @@ pub fn streams(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> {
 pub fn max_delta_vs_cpu(model: &Arc<Model>, bytes: &[u8], chunks: usize) -> Result<f32> {
     let c = &model.contract;
     let cpu = Arc::new(Model::from_bytes(bytes)?);
-    let start = |m: Arc<Model>| MultiSession::new(m).map_err(|e| anyhow!("{e:#}"));
+    let start = |m: Arc<Model>| MultiSession::new(m);
     let mut sessions = [start(model.clone())?, start(cpu)?];
     let mut signals: Vec<TestSignal> = (0..c.streams as u32).map(TestSignal::seeded).collect();
     let mut audio = vec![vec![0.0f32; c.chunk_samples]; c.streams];
@@ -151,7 +150,7 @@ pub fn max_delta_vs_cpu(model: &Arc<Model>, bytes: &[u8], chunks: usize) -> Resu
         let blocks: Vec<&[f32]> = audio.iter().map(Vec::as_slice).collect();
         let mut probs = [vec![Vec::new(); c.streams], vec![Vec::new(); c.streams]];
         for (session, probs) in sessions.iter_mut().zip(&mut probs) {
-            session.push(&blocks, probs).map_err(|e| anyhow!("{e:#}"))?;
+            session.push(&blocks, probs)?;
         }
         let [here, on_cpu] = &probs;
         for (a, b) in here.iter().flatten().zip(on_cpu.iter().flatten()) {
@@ -207,7 +206,7 @@ impl SlidingWindow {
             self.recent.pop_front();
         }
         self.recent.push_back(chunk.to_vec());
-        let mut session = Session::new(self.model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+        let mut session = Session::new(self.model.clone())?;
         let newest = self.recent.len() - 1;
         for (i, chunk) in self.recent.iter().enumerate() {
             // Only the newest chunk's probabilities are the baseline's output.
@@ -218,7 +217,7 @@ impl SlidingWindow {
                     &mut self.scratch
                 }
             };
-            session.push(chunk, out).map_err(|e| anyhow!("{e:#}"))?;
+            session.push(chunk, out)?;
         }
         Ok(())
     }
@@ -239,15 +238,6 @@ pub fn sliding_window(model: &Arc<Model>, seconds: f64) -> Result<StreamReport> 
     let filling = (window - 1) as f64 * c.chunk_seconds();
     timed_chunks(c.chunk_samples, c.sample_rate, filling, &mut step)?;
     timed_chunks(c.chunk_samples, c.sample_rate, seconds, step)
-}
-
-/// The most memory this process has held (resident set high-water mark), in bytes, where the
-/// system reports it (Linux).
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 /// Time spent in one operator of the optimized graph, per chunk.

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use hark::bench::{self, StreamReport};
+
+use super::model_flags::ModelFlags;
 use hark::model::Model;
 use hark::model::backend::{Backend, gpu};
 use hark::model::precision::Precision;
@@ -15,10 +17,10 @@ use hark::model::precision::Precision;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Model files (default: the embedded default models: f32, int8, and f32 in archive mode).
+    #[arg(id = "model", value_name = "MODELS")]
     models: Vec<PathBuf>,
-    /// Only this embedded default model.
-    #[arg(long, value_enum, conflicts_with = "models")]
-    precision: Option<Precision>,
+    #[command(flatten)]
+    model_flags: ModelFlags,
     /// Seconds of audio to stream through each model (over three rounds).
     #[arg(long, default_value_t = 600.0)]
     seconds: f64,
@@ -39,10 +41,6 @@ pub struct BenchArgs {
     /// Also time each operator of the optimized graph and list the N slowest.
     #[arg(long, value_name = "N")]
     nodes: Option<usize>,
-    /// Where the models run: the CPU (one thread), or an NVIDIA GPU (needs a build with
-    /// `--features cuda`; without a usable GPU, runs on the CPU and says why).
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    runtime: Backend,
     /// Many streams per call: each model must run B streams (`hark-train batch --batch B`).
     /// Reports the aggregate real-time factor, chunk latency, and whether B streams keep up in
     /// real time with p99 chunk latency <= 50 ms.
@@ -106,7 +104,7 @@ fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
         };
         loaded(format!("embedded default model, {p}{mode}"), bytes.to_vec())
     };
-    match args.precision {
+    match args.model_flags.precision() {
         Some(p) => Ok(vec![embedded(p, false)?]),
         None => Ok(vec![
             embedded(Precision::F32, false)?,
@@ -149,7 +147,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     if args.onnxruntime && !cfg!(feature = "onnxruntime") {
         bail!(NO_ONNXRUNTIME);
     }
-    let backend = super::usable(args.runtime);
+    let backend = args.model_flags.backend();
     if let Some(streams) = args.streams {
         return bench_streams(args, backend, streams);
     }

@@ -5,12 +5,10 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
-use hark::model::backend::Backend;
-use hark::model::precision::Precision;
 use hark_hardware::board::Board;
 use hark_hardware::fit::{Verdict, fit};
 
-use super::load_model;
+use super::model_flags::{ModelFlags, PrecisionFlag, RuntimeFlag};
 
 /// Every embedded board profile, one line each.
 pub fn list() {
@@ -34,9 +32,13 @@ fn kb(bytes: u64) -> String {
     }
 }
 
-pub fn fit_model(board: &str, path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
+pub fn fit_model(board: &str, path: Option<&Path>, precision: Option<PrecisionFlag>) -> Result<()> {
     let board = Board::named(board).map_err(|e| anyhow!("{e}"))?;
-    let (model, name) = load_model(path, precision, false, Backend::Cpu)?;
+    let (model, name) = ModelFlags {
+        precision,
+        runtime: RuntimeFlag::Cpu,
+    }
+    .load(path, false)?;
     let c = &model.contract;
     let (cost, how) = hark::model::cost::model_cost(&model, board.kind);
     let budget = board.budget();

@@ -3,13 +3,11 @@
 use std::path::Path;
 
 use anyhow::Result;
-use hark::model::backend::Backend;
-use hark::model::precision::Precision;
 
-use super::load_model;
+use super::model_flags::ModelFlags;
 
-pub fn info(path: Option<&Path>, precision: Option<Precision>) -> Result<()> {
-    let (model, name) = load_model(path, precision, false, Backend::Cpu)?;
+pub fn info(path: Option<&Path>, flags: &ModelFlags) -> Result<()> {
+    let (model, name) = flags.load(path, false)?;
     let c = &model.contract;
     println!("model            {name} ({} bytes)", model.file_bytes);
     println!(

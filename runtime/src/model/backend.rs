@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// The device a model's plan is built for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Cpu,
     Cuda,

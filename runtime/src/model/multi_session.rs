@@ -1,22 +1,21 @@
-//! Many streams through one model call per chunk: a model exported for B streams
+//! Streams through a model, one call per chunk: a model exported for B streams
 //! (`hark-train batch`) runs B independent streams (channels of a multichannel recorder, many
 //! microphones) in lockstep, each with its own rows of every state tensor, so each stream's
-//! probabilities are what it gives alone.
+//! probabilities are what it gives alone. A one-stream [`super::session::Session`] is the same
+//! with B = 1.
 
 use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
 use crate::model::Model;
-use crate::model::session::ModelState;
+use crate::model::chunker::Chunker;
 
-/// The mutable half of a many-stream model: every stream's state and the chunk being filled.
+/// The mutable half of a model: every stream's state and the chunk being filled.
 pub struct MultiSession {
     model: Arc<Model>,
     state: ModelState,
-    /// `[streams, chunk]`: the chunk being filled, the same number of samples in every row.
-    chunk: Vec<f32>,
-    filled: usize,
+    chunker: Chunker,
     samples_in: u64,
     frames_out: u64,
 }
@@ -26,13 +25,17 @@ impl MultiSession {
     pub fn new(model: Arc<Model>) -> TractResult<Self> {
         let c = &model.contract;
         Ok(Self {
-            chunk: vec![0.0; c.streams * c.chunk_samples],
+            chunker: Chunker::new(c.streams, c.chunk_samples),
             state: ModelState::new(&model)?,
             model,
-            filled: 0,
             samples_in: 0,
             frames_out: 0,
         })
+    }
+
+    /// The model this session runs.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     /// Streams per call.
@@ -55,39 +58,29 @@ impl MultiSession {
                 blocks[b].as_ref().len()
             );
         }
-        let chunk = self.model.contract.chunk_samples;
-        let mut done = 0;
-        while done < len {
-            let take = (chunk - self.filled).min(len - done);
-            for (row, block) in self.chunk.chunks_mut(chunk).zip(blocks) {
-                row[self.filled..self.filled + take]
-                    .copy_from_slice(&block.as_ref()[done..done + take]);
-            }
-            (self.filled, done) = (self.filled + take, done + take);
-            if self.filled == chunk {
-                self.run(probs)?;
-            }
-        }
         self.samples_in += len as u64;
-        Ok(())
+        let (state, model, frames_out) = (&mut self.state, &self.model, &mut self.frames_out);
+        self.chunker
+            .push(blocks, |chunk| run(state, model, chunk, probs, frames_out))
     }
 
     /// Ends the streams: pads the last partial chunk with silence and emits the frames that
     /// start inside the real audio.
     pub fn finish(&mut self, probs: &mut [Vec<f32>]) -> TractResult<()> {
         self.check(probs.len(), probs.len())?;
-        if self.filled == 0 {
+        let before: Vec<usize> = probs.iter().map(Vec::len).collect();
+        let frames_before = self.frames_out;
+        let (state, model, frames_out) = (&mut self.state, &self.model, &mut self.frames_out);
+        if self
+            .chunker
+            .finish(|chunk| run(state, model, chunk, probs, frames_out))?
+            == 0
+        {
             return Ok(());
         }
-        let (chunk, filled) = (self.model.contract.chunk_samples, self.filled);
-        for row in self.chunk.chunks_mut(chunk) {
-            row[filled..].fill(0.0);
-        }
-        let before: Vec<usize> = probs.iter().map(Vec::len).collect();
-        self.run(probs)?;
         let c = &self.model.contract;
         let wanted = self.samples_in.div_ceil(c.hop_samples as u64);
-        let keep = (wanted + c.frames_per_chunk as u64 - self.frames_out) as usize;
+        let keep = (wanted - frames_before) as usize;
         for (p, before) in probs.iter_mut().zip(before) {
             p.truncate(before + keep * c.classes.len());
         }
@@ -104,19 +97,52 @@ impl MultiSession {
         }
         Ok(())
     }
+}
 
-    /// Runs the full chunk of every stream; hands each stream its frames.
-    fn run(&mut self, probs: &mut [Vec<f32>]) -> TractResult<()> {
-        let c = &self.model.contract;
-        let audio = Tensor::from_shape(&[c.streams, c.chunk_samples], &self.chunk)?;
-        let out = self.state.run(audio)?;
-        let values = out.try_as_plain_ram()?.as_slice::<f32>()?;
-        let per_stream = c.frames_per_chunk * c.classes.len();
-        for (p, rows) in probs.iter_mut().zip(values.chunks(per_stream)) {
-            p.extend_from_slice(rows);
-        }
-        self.filled = 0;
-        self.frames_out += c.frames_per_chunk as u64;
-        Ok(())
+/// Runs the full chunk of every stream (`[streams, chunk]`); hands each stream its frames.
+fn run(
+    state: &mut ModelState,
+    model: &Model,
+    chunk: &[f32],
+    probs: &mut [Vec<f32>],
+    frames_out: &mut u64,
+) -> TractResult<()> {
+    let c = &model.contract;
+    let out = state.run(Tensor::from_shape(&[c.streams, c.chunk_samples], chunk)?)?;
+    let values = out.try_as_plain_ram()?.as_slice::<f32>()?;
+    let per_stream = c.frames_per_chunk * c.classes.len();
+    for (p, rows) in probs.iter_mut().zip(values.chunks(per_stream)) {
+        p.extend_from_slice(rows);
+    }
+    *frames_out += c.frames_per_chunk as u64;
+    Ok(())
+}
+
+/// The model's runnable plan with the state tensors it carries from call to call: every
+/// stream's rows.
+struct ModelState {
+    runner: TypedSimpleState,
+    tensors: Vec<TValue>,
+}
+
+impl ModelState {
+    /// Zero state.
+    fn new(model: &Model) -> TractResult<Self> {
+        let runner = model.plan.spawn()?;
+        let tensors = model
+            .states
+            .iter()
+            .map(|s| Tensor::zero::<f32>(&s.shape).map(|t| t.into_tvalue()))
+            .collect::<TractResult<_>>()?;
+        Ok(Self { runner, tensors })
+    }
+
+    /// Runs one call on `audio` (`[streams, chunk]`); returns `probs`, `[streams, frames, classes]`.
+    fn run(&mut self, audio: Tensor) -> TractResult<TValue> {
+        let mut inputs: TVec<TValue> = tvec![audio.into_tvalue()];
+        inputs.extend(self.tensors.drain(..));
+        let mut outputs = self.runner.run(inputs)?;
+        self.tensors.extend(outputs.drain(1..));
+        Ok(outputs.remove(0))
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// The number format of a default model's weights and matrix products.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     /// 32-bit floats throughout.
     F32,

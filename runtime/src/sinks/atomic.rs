@@ -1,3 +1,6 @@
+//! Atomic file writes (a temporary file in the same folder, then a rename) for the tables,
+//! summaries and models hark writes, so a reader or a power cut never sees half a file.
+
 use std::io::{BufWriter, Write};
 use std::path::Path;
 

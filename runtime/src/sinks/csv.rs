@@ -1,3 +1,5 @@
+//! The CSV event table (`--format csv`): one row per event, fields quoted as RFC 4180 asks.
+
 use std::fmt::Write;
 
 use crate::stream::events::Event;

@@ -1,3 +1,6 @@
+//! `hark listen`'s event log: JSON lines appended and flushed one by one as events close, and
+//! read back (torn last line skipped) for the table and summary written at the end.
+
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -1,3 +1,6 @@
+//! The JSON-lines event table (`--format jsonl`) and the one-event line it shares with
+//! `hark listen`'s event log, with UTC times where the recording's start is known.
+
 use std::time::{Duration, SystemTime};
 
 use crate::stream::events::Event;

@@ -2,7 +2,6 @@
 //! for live monitoring, an event log appended as events close and clips cut from a history ring.
 
 mod atomic;
-mod clip_recorder;
 mod clips;
 mod csv;
 mod event_log;
@@ -14,8 +13,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 pub use atomic::{write_atomic, write_atomic_with};
-pub use clip_recorder::ClipRecorder;
-pub use clips::{Roll, clip_name, write_clips};
+pub use clips::{ClipRecorder, Roll, clip_name, write_channel_clips, write_clips};
 pub use csv::{CSV_HEADER, CSV_HEADER_MONO, events_csv};
 pub use event_log::{EventLog, read_event_log};
 pub use jsonl::{Live, event_json, events_jsonl};
@@ -25,7 +23,7 @@ pub use wav::{Encoding, write_wav};
 use crate::stream::events::Event;
 
 /// The format of the per-recording event tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Raven selection table (`<stem>.Table.1.selections.txt`), opens next to the audio in Raven.
     #[default]

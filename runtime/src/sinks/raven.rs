@@ -1,3 +1,6 @@
+//! The Raven selection table (`--format raven`, the default): Raven's columns plus scores and
+//! file, named so that it opens next to its audio in Raven.
+
 use std::io::Write;
 use std::path::Path;
 

@@ -1,3 +1,6 @@
+//! Mono WAV writing (16-bit PCM or 32-bit float) for clips and hark-train's generated audio,
+//! through a temporary name and a rename like every other sink.
+
 use std::path::Path;
 
 use anyhow::{Context, Result};

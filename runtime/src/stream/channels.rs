@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 
 use crate::audio::decode::{ChannelChoice, FileSource};
 use crate::audio::resample::Resampler;
@@ -43,7 +43,7 @@ impl Scorer {
                 }
             }
             Scorer::Together(session) => {
-                session.push(blocks, scores).map_err(|e| anyhow!("{e:#}"))?;
+                session.push(blocks, scores)?;
             }
         }
         Ok(())
@@ -56,7 +56,7 @@ impl Scorer {
                     engine.finish(out)?;
                 }
             }
-            Scorer::Together(session) => session.finish(scores).map_err(|e| anyhow!("{e:#}"))?,
+            Scorer::Together(session) => session.finish(scores)?,
         }
         Ok(())
     }
@@ -72,7 +72,7 @@ fn together(model: &Arc<Model>, channels: usize) -> Result<Scorer> {
              one-stream source"
         );
     }
-    let session = MultiSession::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+    let session = MultiSession::new(model.clone())?;
     Ok(Scorer::Together(Box::new(session)))
 }
 

@@ -10,8 +10,6 @@
 
 use anyhow::{Result, bail};
 
-use crate::stream::engine::Engine;
-
 /// Band energy below this (dBFS) is digital silence: below the quantization noise of 16-bit audio in
 /// any band (about -101 dBFS over the whole band), so it says nothing about the background and
 /// never moves the noise floor.
@@ -376,12 +374,11 @@ impl EnergyDetector {
         }
         soft_step(excess, self.config.margin_db, self.config.slope_db)
     }
-}
 
-impl Engine for EnergyDetector {
-    /// Non-finite samples are taken as silence (as the decoder does), so one bad sample cannot
-    /// poison the filter state for the rest of the stream.
-    fn push(&mut self, mut samples: &[f32], scores: &mut Vec<f32>) -> Result<()> {
+    /// Accepts samples; appends the score of every completed frame to `scores`. Non-finite
+    /// samples are taken as silence (as the decoder does), so one bad sample cannot poison the
+    /// filter state for the rest of the stream.
+    pub fn push(&mut self, mut samples: &[f32], scores: &mut Vec<f32>) {
         while !samples.is_empty() {
             let take = (self.hop - self.filled).min(samples.len());
             let mut sum_sq = self.sum_sq;
@@ -396,16 +393,15 @@ impl Engine for EnergyDetector {
                 scores.push(self.close_frame());
             }
         }
-        Ok(())
     }
 
-    /// Scores the last partial frame from the samples it holds (not padded with silence, which
-    /// would understate its energy), so `ceil(samples / hop)` scores come out in all.
-    fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()> {
+    /// Ends the stream: scores the last partial frame from the samples it holds (not padded
+    /// with silence, which would understate its energy), so `ceil(samples / hop)` scores come
+    /// out in all.
+    pub fn finish(&mut self, scores: &mut Vec<f32>) {
         if self.filled > 0 {
             scores.push(self.close_frame());
         }
-        Ok(())
     }
 }
 
@@ -465,9 +461,9 @@ mod tests {
         let mut d = EnergyDetector::new(EnergyConfig::default(), RATE).unwrap();
         let mut scores = Vec::new();
         for chunk in audio.chunks(block.max(1)) {
-            d.push(chunk, &mut scores).unwrap();
+            d.push(chunk, &mut scores);
         }
-        d.finish(&mut scores).unwrap();
+        d.finish(&mut scores);
         scores
     }
 
@@ -563,10 +559,10 @@ mod tests {
         let (mut scores, mut rng, mut rest) = (Vec::new(), Noise(8), &audio[..]);
         while !rest.is_empty() {
             let take = ((rng.uniform() * 500.0) as usize).min(rest.len());
-            d.push(&rest[..take], &mut scores).unwrap();
+            d.push(&rest[..take], &mut scores);
             rest = &rest[take..];
         }
-        d.finish(&mut scores).unwrap();
+        d.finish(&mut scores);
         assert_eq!(scores, whole, "random blocks");
     }
 

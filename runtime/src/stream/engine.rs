@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 use crate::model::Model;
 use crate::model::session::Session;
@@ -40,13 +40,28 @@ impl<T: Engine + ?Sized> Engine for Box<T> {
     }
 }
 
+/// A learned model: its scores are the probabilities of its classes.
 impl Engine for Session {
     fn push(&mut self, samples: &[f32], scores: &mut Vec<f32>) -> Result<()> {
-        Session::push(self, samples, scores).map_err(|e| anyhow!("{e:#}"))
+        Session::push(self, samples, scores)
     }
 
     fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()> {
-        Session::finish(self, scores).map_err(|e| anyhow!("{e:#}"))
+        Session::finish(self, scores)
+    }
+}
+
+/// The classical trigger: one score per frame, how far its band energy stands above the noise
+/// floor.
+impl Engine for EnergyDetector {
+    fn push(&mut self, samples: &[f32], scores: &mut Vec<f32>) -> Result<()> {
+        EnergyDetector::push(self, samples, scores);
+        Ok(())
+    }
+
+    fn finish(&mut self, scores: &mut Vec<f32>) -> Result<()> {
+        EnergyDetector::finish(self, scores);
+        Ok(())
     }
 }
 
@@ -110,9 +125,7 @@ impl EngineSpec {
     /// A fresh engine for one stream.
     pub fn start(&self) -> Result<Box<dyn Engine>> {
         Ok(match self {
-            EngineSpec::Model(m) => {
-                Box::new(Session::new(m.clone()).map_err(|e| anyhow!("{e:#}"))?)
-            }
+            EngineSpec::Model(m) => Box::new(Session::new(m.clone())?),
             EngineSpec::Energy(c) => Box::new(EnergyDetector::new(c.clone(), ENERGY_RATE)?),
         })
     }

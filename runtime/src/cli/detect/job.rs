@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use hark::audio::decode::{ChannelChoice, FileSource};
 use hark::audio::recordings::Input;
-use hark::sinks::{Format, Roll, write_atomic, write_clips};
+use hark::sinks::{Format, Roll, write_atomic, write_channel_clips, write_clips};
 use hark::stream::channels::detect_each_channel;
 use hark::stream::engine::EngineSpec;
 use hark::stream::events::EventRules;
@@ -139,21 +139,10 @@ impl Job {
                     .unwrap_or_default()
             });
             let dir = dir.join(format!("{stem}_clips"));
+            let mut source = FileSource::open(&input.path, self.channel)?;
             if self.each_channel {
-                // Each channel's clips from that channel alone, named after it.
-                for c in 0..detection.info.channels {
-                    let events: Vec<_> = detection
-                        .events
-                        .iter()
-                        .filter(|e| e.channel == c)
-                        .cloned()
-                        .collect();
-                    let mut source = FileSource::open(&input.path, ChannelChoice::Only(c))?;
-                    let name = format!("{stem}_ch{}", c + 1);
-                    write_clips(&mut source, &events, &classes, roll, &dir, &name)?;
-                }
+                write_channel_clips(&mut source, &detection.events, &classes, roll, &dir, &stem)?;
             } else {
-                let mut source = FileSource::open(&input.path, self.channel)?;
                 write_clips(&mut source, &detection.events, &classes, roll, &dir, &stem)?;
             }
         }

@@ -9,14 +9,34 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use hark::audio::decode::ChannelChoice;
 use hark::audio::recordings::{Shard, discover};
-use hark::model::backend::Backend;
-use hark::model::precision::Precision;
 use hark::sinks::{Format, Roll};
 use hark::stream::energy::EnergyConfig;
 use hark::stream::engine::EngineSpec;
 
-use super::load_model;
+use super::model_flags::ModelFlags;
 use job::{Destination, Job};
+
+/// `--format`: the [`Format`] of the per-recording event tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FormatFlag {
+    /// Raven selection table (`<stem>.Table.1.selections.txt`), opens next to the audio in Raven.
+    #[default]
+    Raven,
+    /// Comma-separated values (`<stem>.events.csv`).
+    Csv,
+    /// One JSON object per event and line (`<stem>.events.jsonl`).
+    Jsonl,
+}
+
+impl From<FormatFlag> for Format {
+    fn from(flag: FormatFlag) -> Self {
+        match flag {
+            FormatFlag::Raven => Format::Raven,
+            FormatFlag::Csv => Format::Csv,
+            FormatFlag::Jsonl => Format::Jsonl,
+        }
+    }
+}
 
 /// Which engine scores the audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -37,13 +57,8 @@ pub struct DetectArgs {
     /// Model file (default: the embedded default model).
     #[arg(long, short)]
     model: Option<PathBuf>,
-    /// Which embedded default model (default: the faster on this machine's architecture).
-    #[arg(long, value_enum, conflicts_with = "model")]
-    precision: Option<Precision>,
-    /// Where the model runs: the CPU, or an NVIDIA GPU (a build with `--features cuda`; without
-    /// a usable GPU, the CPU, saying why).
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    runtime: Backend,
+    #[command(flatten)]
+    model_flags: ModelFlags,
     /// What scores the audio.
     #[arg(long, value_enum, default_value_t)]
     engine: EngineKind,
@@ -53,7 +68,7 @@ pub struct DetectArgs {
     out: Option<PathBuf>,
     /// Table format.
     #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    format: FormatFlag,
     /// Channel to analyse, counting from 1 (default: all channels mixed down).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     channel: Option<u16>,
@@ -91,15 +106,14 @@ pub struct DetectArgs {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let spec = match args.engine {
         EngineKind::Model => {
-            let (model, name) =
-                load_model(args.model.as_deref(), args.precision, true, args.runtime)?;
+            let (model, name) = args.model_flags.load(args.model.as_deref(), true)?;
             if !args.quiet {
                 eprintln!("hark: model: {name}");
             }
             EngineSpec::Model(std::sync::Arc::new(model))
         }
         EngineKind::Energy => {
-            if args.model.is_some() || args.precision.is_some() {
+            if args.model.is_some() || args.model_flags.precision.is_some() {
                 bail!("--model and --precision choose a model; --engine energy runs none");
             }
             EngineSpec::Energy(EnergyConfig::default())
@@ -129,7 +143,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     let job = Job {
         spec,
         rules,
-        format: args.format,
+        format: args.format.into(),
         destination,
         channel: args.channel.map_or(ChannelChoice::MixDown, |c| {
             ChannelChoice::Only(c as usize - 1)

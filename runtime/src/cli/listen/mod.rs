@@ -14,8 +14,6 @@ use hark::audio::capture::replay::Pace;
 use hark::audio::capture::ring::RingReader;
 use hark::audio::capture::{self, Input, Request, Running};
 use hark::audio::decode::ChannelChoice;
-use hark::model::backend::Backend;
-use hark::model::precision::Precision;
 use hark::sinks::{
     ClipRecorder, Roll, read_event_log, write_atomic, write_atomic_with, write_raven_table,
 };
@@ -23,7 +21,7 @@ use hark::stream::engine::EngineSpec;
 use hark::stream::events::{DEFAULT_MAX_EVENT_S, Event};
 
 use super::detect::rules::RuleFlags;
-use super::load_model;
+use super::model_flags::ModelFlags;
 use report::Report;
 use worker::Worker;
 
@@ -67,13 +65,8 @@ pub struct ListenArgs {
     /// Model file (default: the embedded default model).
     #[arg(long, short)]
     model: Option<PathBuf>,
-    /// Which embedded default model (default: the faster on this machine's architecture).
-    #[arg(long, value_enum, conflicts_with = "model")]
-    precision: Option<Precision>,
-    /// Where the model runs: the CPU, or an NVIDIA GPU (a build with `--features cuda`; without
-    /// a usable GPU, the CPU, saying why).
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    runtime: Backend,
+    #[command(flatten)]
+    model_flags: ModelFlags,
     /// Folder for the event log, the activity log and the Raven table written at the end.
     #[arg(long, short, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -133,7 +126,7 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
     if args.duration.is_some_and(|d| !(d.is_finite() && d > 0.0)) {
         bail!("--duration must be more than 0 seconds");
     }
-    let (model, name) = load_model(args.model.as_deref(), args.precision, false, args.runtime)?;
+    let (model, name) = args.model_flags.load(args.model.as_deref(), false)?;
     let spec = EngineSpec::Model(Arc::new(model));
     let rules = args.rules.over(spec.default_rules()?, &spec.classes())?;
     let channel = args.channel.map_or(ChannelChoice::MixDown, |c| {

@@ -260,7 +260,7 @@ impl Report {
         self.bar.set_message(status.clone());
         self.last_status = now;
         if now - self.last_journal >= Duration::from_secs(60) {
-            let rss = rss_bytes().map_or(String::new(), |b| {
+            let rss = hark::bench::memory::rss_bytes().map_or(String::new(), |b| {
                 format!(" | rss {:.1} MB", b as f64 / 1e6)
             });
             self.note(false, &format!("status {status}{rss}"))?;
@@ -289,13 +289,4 @@ impl Report {
 fn clock(d: Duration) -> String {
     let s = d.as_secs();
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-/// This process's resident memory now (Linux), for the minute status lines: flat over a long
-/// run, or not.
-pub fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }

@@ -1,0 +1,106 @@
+//! The flags that choose a model and where it runs, one set shared by `detect`, `listen`,
+//! `bench` and `info`, mapped here onto the library's types (which know nothing of clap).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use hark::model::Model;
+use hark::model::backend::Backend;
+use hark::model::precision::Precision;
+
+/// Which embedded default model, and where the model runs. Each command names its own model
+/// path argument `model` (the one `--precision` conflicts with).
+#[derive(Debug, Clone, Args)]
+pub struct ModelFlags {
+    /// Which embedded default model (default: the faster on this machine's architecture).
+    #[arg(long, value_enum, conflicts_with = "model")]
+    pub precision: Option<PrecisionFlag>,
+    /// Where the model runs: the CPU, or an NVIDIA GPU (a build with `--features cuda`; without
+    /// a usable GPU, the CPU, saying why).
+    #[arg(long, value_enum, default_value_t = RuntimeFlag::Cpu)]
+    pub runtime: RuntimeFlag,
+}
+
+impl ModelFlags {
+    /// The embedded default model asked for, if any.
+    pub fn precision(&self) -> Option<Precision> {
+        self.precision.map(Precision::from)
+    }
+
+    /// Where the model should run, or the CPU (saying why) where that cannot be used.
+    pub fn backend(&self) -> Backend {
+        usable(self.runtime.into())
+    }
+
+    /// The model at `path`, or the embedded default model of the chosen precision (default: the
+    /// faster on this target), in archive mode for `files` where there is one; with its name
+    /// for messages.
+    pub fn load(&self, path: Option<&Path>, files: bool) -> Result<(Model, String)> {
+        let backend = self.backend();
+        match path {
+            Some(p) => Ok((
+                Model::load_on(p, backend).with_context(|| format!("{}", p.display()))?,
+                p.display().to_string(),
+            )),
+            None => {
+                let (precision, why) = Precision::choose(self.precision());
+                let (bytes, name) = match precision.archive_model().filter(|_| files) {
+                    Some(archive) => (
+                        archive,
+                        format!("embedded default model, {precision} ({why}), archive mode"),
+                    ),
+                    None => (
+                        precision.default_model(),
+                        format!("embedded default model, {precision} ({why})"),
+                    ),
+                };
+                let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
+                Ok((model, name))
+            }
+        }
+    }
+}
+
+/// `--precision`: [`Precision`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionFlag {
+    /// 32-bit floats throughout.
+    F32,
+    /// int8 weight products (i8 x i8 -> i32), f32 elsewhere.
+    Int8,
+}
+
+impl From<PrecisionFlag> for Precision {
+    fn from(flag: PrecisionFlag) -> Self {
+        match flag {
+            PrecisionFlag::F32 => Precision::F32,
+            PrecisionFlag::Int8 => Precision::Int8,
+        }
+    }
+}
+
+/// `--runtime`: [`Backend`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuntimeFlag {
+    Cpu,
+    Cuda,
+}
+
+impl From<RuntimeFlag> for Backend {
+    fn from(flag: RuntimeFlag) -> Self {
+        match flag {
+            RuntimeFlag::Cpu => Backend::Cpu,
+            RuntimeFlag::Cuda => Backend::Cuda,
+        }
+    }
+}
+
+/// `requested`, or the CPU with a message saying why the GPU cannot be used.
+pub fn usable(requested: Backend) -> Backend {
+    let (backend, why_not) = requested.usable();
+    if let Some(why) = why_not {
+        eprintln!("hark: cannot run on the GPU: {why}; running on the CPU");
+    }
+    backend
+}
