@@ -3,7 +3,7 @@
 //! Data flow, one folder a stage (ARCHITECTURE.md draws it):
 //! [`audio`] (recordings, decode, capture, resample) → [`model`] (chunker, session) or the
 //! energy detector → [`stream`] (engine, events) → [`sinks`]. [`eval`] scores events against
-//! annotations; [`bench`] measures how fast a model streams.
+//! annotations; [`bench`](mod@bench) measures how fast a model streams.
 
 pub mod audio;
 pub mod bench;

@@ -1,5 +1,5 @@
-//! Where audio comes from: a file being decoded, or (later) a live microphone. The pipeline
-//! pulls blocks from any [`Source`] the same way.
+//! Where a file's audio comes from for the pipeline: a [`Source`] delivers mono blocks, pulled
+//! the same way from any decoder. (Live audio reaches the pipeline through the capture ring.)
 
 use anyhow::Result;
 

@@ -1,5 +1,6 @@
-//! An engine turns audio into frame scores: a learned model's [`Session`], or the classical
-//! energy detector. The pipeline and the event detector work the same with either.
+//! An engine turns audio into frame scores: the [`Engine`] trait and both of its implementations
+//! side by side, a learned model's [`Session`] and the classical [`EnergyDetector`]. The pipeline
+//! and the event detector work the same with either; an [`EngineSpec`] starts one per stream.
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! Live audio: a sound card through cpal (feature `listen`), or a recording replayed at a
-//! chosen pace, delivered through a lock-free [`ring`] to the worker that runs the pipeline.
+//! chosen pace, delivered through a lock-free [`ring`](mod@ring) to the worker that runs the pipeline.
 
 #[cfg(feature = "listen")]
 pub mod device;

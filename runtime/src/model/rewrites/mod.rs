@@ -3,12 +3,12 @@
 //! training tools read it as is); only the graph handed to tract changes, and its probabilities
 //! agree with the file's to float rounding (about 1e-6 for f32 models).
 //!
-//! - [`value_cache`]: one attention product per value cache instead of one per part of its
+//! - `value_cache`: one attention product per value cache instead of one per part of its
 //!   concatenation.
-//! - [`centered_norm`]: a layer norm straight after a dense layer as an RMS norm of its centered
+//! - `centered_norm`: a layer norm straight after a dense layer as an RMS norm of its centered
 //!   outputs.
-//! - [`folded_affine`]: a layer norm's scale and shift folded into the dense layer after it.
-//! - [`centered_stream`]: the residual stream kept at mean zero, so that the layer norms reading
+//! - `folded_affine`: a layer norm's scale and shift folded into the dense layer after it.
+//! - `centered_stream`: the residual stream kept at mean zero, so that the layer norms reading
 //!   it are RMS norms.
 
 mod centered_norm;
