@@ -6,8 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::eval::annotations::read_raven;
 use hark::eval::score::{Counts, match_events};
 use hark::stream::energy::{EnergyConfig, EnergyDetector};
@@ -36,8 +34,7 @@ fn annotated_wavs(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
 
 /// A whole file at 16 kHz, as the pipeline would feed it.
 fn audio_16k(wav: &Path) -> Vec<f32> {
-    let (info, samples) = read_all(wav, ChannelChoice::MixDown).unwrap();
-    resample_all(&samples, info.sample_rate, RATE).unwrap()
+    hark::audio::load(wav, RATE).unwrap()
 }
 
 /// Frame scores of the default energy detector, streamed in 160 ms blocks like a live stream.

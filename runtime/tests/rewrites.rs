@@ -1,15 +1,13 @@
-//! The load-time rewrites for tract's fast paths (`hark::model::rewrites`) change what tract runs, not
-//! what the model computes: each embedded default gives the probabilities of its file as written
-//! on a bundled recording, to float rounding (f32), or to where that rounding moves an activation
-//! across an int8 step (int8: the bound that holds between x86_64 and aarch64, tests/golden.rs). A file the runtime cannot re-encode exactly is run
-//! as written.
+//! The load-time rewrites for tract's fast paths (`hark::model::rewrites`) change what tract
+//! runs, not what the model computes: each embedded default gives the probabilities of its file
+//! as written on a bundled recording, to float rounding (f32), or to where that rounding moves an
+//! activation across an int8 step (int8: the bound that holds between x86_64 and aarch64,
+//! tests/golden.rs). A file the runtime cannot re-encode exactly is run as written.
 
 mod common;
 
 use std::sync::Arc;
 
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::model::Model;
 use hark::model::backend::Backend;
 use hark::model::protobuf::ModelProto;
@@ -20,8 +18,8 @@ use prost::Message;
 /// The probabilities of the first seconds of a bundled recording.
 fn probabilities(model: Model) -> Vec<f32> {
     let model = Arc::new(model);
-    let (info, audio) = read_all(&common::bundled("bird0_2.wav"), ChannelChoice::MixDown).unwrap();
-    let audio = resample_all(&audio, info.sample_rate, model.contract.sample_rate).unwrap();
+    let audio =
+        hark::audio::load(&common::bundled("bird0_2.wav"), model.contract.sample_rate).unwrap();
     let mut session = Session::new(model.clone()).unwrap();
     let mut probs = Vec::new();
     session.push(&audio[..4 * 16_000], &mut probs).unwrap();

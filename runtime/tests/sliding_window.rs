@@ -6,8 +6,6 @@ mod common;
 
 use std::sync::Arc;
 
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::bench::{SlidingWindow, receptive_field_chunks};
 use hark::model::Model;
 use hark::model::session::Session;
@@ -39,8 +37,8 @@ fn the_baseline_reruns_the_receptive_field_and_gives_the_streamed_probabilities(
     let window = receptive_field_chunks(&model);
     assert_eq!(window, 2 * 7 + 2);
 
-    let (info, audio) = read_all(&common::bundled("bird0_2.wav"), ChannelChoice::MixDown).unwrap();
-    let audio = resample_all(&audio, info.sample_rate, model.contract.sample_rate).unwrap();
+    let audio =
+        hark::audio::load(&common::bundled("bird0_2.wav"), model.contract.sample_rate).unwrap();
     let audio = &audio[..(window + 4) * model.contract.chunk_samples];
 
     // The same operations on the same numbers: bit for bit.

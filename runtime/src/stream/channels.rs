@@ -136,5 +136,6 @@ pub fn detect_each_channel(spec: &EngineSpec, path: &Path, rules: EventRules) ->
         events,
         non_finite_samples: source.non_finite_samples(),
         truncation: source.truncation(),
+        recording_start: source.recording_start(),
     })
 }

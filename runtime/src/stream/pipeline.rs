@@ -2,6 +2,7 @@
 //! session or the energy baseline) → event detector. Sinks take the result.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use anyhow::Result;
 
@@ -24,6 +25,8 @@ pub struct Detection {
     pub non_finite_samples: u64,
     /// Set when a file ended before the length its header announced.
     pub truncation: Option<Truncation>,
+    /// When the recording started, where its metadata says (files only).
+    pub recording_start: Option<SystemTime>,
 }
 
 /// The pipeline after the source, for one stream: resample → engine → event detector. Audio
@@ -132,6 +135,7 @@ pub fn detect(
         events,
         non_finite_samples: source.non_finite_samples(),
         truncation: None,
+        recording_start: None,
     })
 }
 
@@ -153,6 +157,7 @@ pub fn detect_file(
     )?;
     Ok(Detection {
         truncation: source.truncation(),
+        recording_start: source.recording_start(),
         ..detection
     })
 }

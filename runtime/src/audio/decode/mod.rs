@@ -3,7 +3,9 @@
 
 use std::fmt;
 use std::fs::File;
+use std::io::{Seek, SeekFrom};
 use std::path::Path;
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, anyhow, bail};
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -17,8 +19,6 @@ pub use crate::audio::source::{AudioInfo, Source};
 
 mod recorder_metadata;
 mod wav_header;
-
-pub use recorder_metadata::recording_start;
 
 /// Which channel of a multichannel file to keep.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -81,6 +81,8 @@ pub struct FileSource {
     decoded_frames: u64,
     /// Whether the stream has ended (cleanly or cut short).
     ended: bool,
+    /// When the recording started, where the recorder's metadata says ([`recorder_metadata`]).
+    start: Option<SystemTime>,
     /// Where the next packet should start, in frames (the time base of WAV and FLAC tracks):
     /// a later start means audio in between was lost.
     next_pts: Option<i64>,
@@ -99,13 +101,14 @@ impl FileSource {
 
     /// Reads audio from any byte source (a file, or bytes in memory); `hint` may name the format.
     pub fn from_stream(
-        source: Box<dyn MediaSource>,
+        mut source: Box<dyn MediaSource>,
         hint: Hint,
         choice: ChannelChoice,
     ) -> Result<Self> {
         if source.byte_len() == Some(0) {
             bail!("not a readable audio file (it is empty)");
         }
+        let start = read_start(&mut source)?;
         let source = wav_header::prepare(source)?;
         let stream = MediaSourceStream::new(source, Default::default());
         let format = symphonia::default::get_probe()
@@ -167,6 +170,7 @@ impl FileSource {
             expected_frames,
             decoded_frames: 0,
             ended: false,
+            start,
             next_pts: None,
         })
     }
@@ -180,6 +184,11 @@ impl FileSource {
             expected_frames,
             decoded_frames: self.decoded_frames,
         })
+    }
+
+    /// The UTC time of the first sample, where the recorder wrote it into the file.
+    pub fn recording_start(&self) -> Option<SystemTime> {
+        self.start
     }
 
     /// Appends the next block of every channel, interleaved (frame by frame), to `out`; `false`
@@ -278,6 +287,18 @@ impl Source for FileSource {
         );
         Ok(true)
     }
+}
+
+/// The recorder's start time from the file's metadata, read where the source can seek back.
+fn read_start(source: &mut Box<dyn MediaSource>) -> Result<Option<SystemTime>> {
+    if !source.is_seekable() {
+        return Ok(None);
+    }
+    let start = recorder_metadata::recording_start(source);
+    source
+        .seek(SeekFrom::Start(0))
+        .context("cannot read the file")?;
+    Ok(start)
 }
 
 /// Where in a stream `frames` frames in is, for messages about what went wrong there.

@@ -3,9 +3,7 @@
 //! `LIST/INFO/ICMT` (`Recorded at 05:30:00 01/05/2026 (UTC-4) by AudioMoth ...`). Only a start
 //! with a known UTC offset is taken: a local time without one cannot be placed.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// Chunks looked at before giving up.
@@ -13,10 +11,10 @@ const MAX_CHUNKS: usize = 64;
 /// Metadata chunks larger than this are not read.
 const MAX_TEXT: u32 = 64 << 10;
 
-/// The UTC time of the first sample of the WAV file at `path`, when its metadata says.
-/// Anything unreadable or absent is `None`: metadata never stops a detection.
-pub fn recording_start(path: &Path) -> Option<SystemTime> {
-    let mut file = File::open(path).ok()?;
+/// The UTC time of the first sample of a WAV file, when its metadata says; read from the start
+/// of `file` (the caller seeks back). Anything unreadable or absent is `None`: metadata never
+/// stops a detection.
+pub fn recording_start(file: &mut (impl Read + Seek)) -> Option<SystemTime> {
     let mut head = [0u8; 12];
     file.read_exact(&mut head).ok()?;
     (&head[..4] == b"RIFF" && &head[8..] == b"WAVE").then_some(())?;
@@ -29,10 +27,10 @@ pub fn recording_start(path: &Path) -> Option<SystemTime> {
         let size = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]);
         let body = file.stream_position().ok()?;
         match &chunk[..4] {
-            b"guan" if size <= MAX_TEXT => guano = body_of(&mut file, size).map(|b| text(&b)),
+            b"guan" if size <= MAX_TEXT => guano = body_of(file, size).map(|b| text(&b)),
             // Other LIST chunks (`adtl`: cue labels) hold no comment.
             b"LIST" if size <= MAX_TEXT && comment.is_none() => {
-                comment = body_of(&mut file, size).and_then(|b| info_comment(&b))
+                comment = body_of(file, size).and_then(|b| info_comment(&b))
             }
             _ => {}
         }
@@ -47,7 +45,7 @@ pub fn recording_start(path: &Path) -> Option<SystemTime> {
         .or_else(|| comment.as_deref().and_then(audiomoth_start))
 }
 
-fn body_of(file: &mut File, size: u32) -> Option<Vec<u8>> {
+fn body_of(file: &mut impl Read, size: u32) -> Option<Vec<u8>> {
     let mut bytes = vec![0; size as usize];
     file.read_exact(&mut bytes).ok()?;
     Some(bytes)

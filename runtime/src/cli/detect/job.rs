@@ -123,7 +123,7 @@ impl Job {
         .replace('\\', "/");
         let band = self.spec.band_hz(detection.info.sample_rate);
         let start = match self.format {
-            Format::Jsonl => hark::audio::decode::recording_start(&input.path),
+            Format::Jsonl => detection.recording_start,
             _ => None,
         };
         let text = self
