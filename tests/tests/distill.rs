@@ -7,18 +7,16 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::eval::annotations::read_raven;
 use hark_tests::{bundled_finch, shared_data, short_run, workspace};
 use hark_train::distill::DistillConfig;
-use hark_train::distill::tracks::TrackSource;
 use hark_train::export::run::export_run;
 use hark_train::export::teacher::teacher_model;
 use hark_train::teacher::contract::Teacher;
 use hark_train::teacher::label::{LabelRules, label, track_events};
 use hark_train::teacher::presets::teacher_preset;
 use hark_train::teacher::pretrain::{PretrainConfig, PretrainFiles, pretrain};
+use hark_train::teacher::tracks::TrackSource;
 use hark_train::training::{TrainConfig, train};
 use prost::Message;
 
@@ -38,9 +36,7 @@ fn config(data: Option<PathBuf>) -> TrainConfig {
 
 /// The first `seconds` of the first bundled recording at `rate` Hz.
 fn finch_audio(rate: u32, samples: usize) -> Vec<f32> {
-    let (info, audio) =
-        read_all(&bundled_finch().join("bird0_2.wav"), ChannelChoice::MixDown).unwrap();
-    resample_all(&audio, info.sample_rate, rate).unwrap()[..samples].to_vec()
+    hark::audio::load(&bundled_finch().join("bird0_2.wav"), rate).unwrap()[..samples].to_vec()
 }
 
 #[test]

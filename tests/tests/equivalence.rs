@@ -1,11 +1,11 @@
 //! The exported streaming model, run chunk by chunk in tract, equals the student's offline
-//! forward pass in burn (same chunked mask), and onnxruntime agrees with tract.
+//! forward pass in burn (same chunked mask), and onnxruntime agrees with tract. Archive mode
+//! (several chunks per call) gives the streamed probabilities, and the committed archive
+//! default is the default re-chunked.
 
 use std::sync::Arc;
 
 use burn::prelude::*;
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
 use hark::model::session::Session;
@@ -30,8 +30,7 @@ fn real_audio() -> Vec<f32> {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "wav"))
     {
-        let (info, samples) = read_all(f, ChannelChoice::MixDown).unwrap();
-        audio.extend(resample_all(&samples, info.sample_rate, 16_000).unwrap());
+        audio.extend(hark::audio::load(f, 16_000).unwrap());
     }
     assert!(
         audio.len() >= 60 * 16_000,

@@ -1,5 +1,7 @@
 //! The firmware engine on the host against tract on the same int8 student: probabilities within
-//! one int8 step (1/255) and the same events, on the six bundled finch recordings (72 s).
+//! one int8 step (1/255) and the same events, on the six bundled finch recordings (72 s), for the
+//! int8 default and the committed MCU model (which must be its blob). Damaged blobs are refused,
+//! and models the firmware cannot run are not exported.
 
 use std::path::PathBuf;
 

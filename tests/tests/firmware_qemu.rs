@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hark::audio::resample::resample_all;
 use hark_firmware::{Blob, Detector, Engine, Event, EventSink};
 use hark_hardware::board::Board;
 use hark_tests::{bundled_finch, workspace};
@@ -106,9 +105,7 @@ fn host_events(blob: &[u8], samples: &[i16]) -> Vec<String> {
 }
 
 fn pcm16(path: &Path) -> Vec<i16> {
-    let (info, samples) =
-        hark::audio::decode::read_all(path, hark::audio::decode::ChannelChoice::MixDown).unwrap();
-    resample_all(&samples, info.sample_rate, 16_000)
+    hark::audio::load(path, 16_000)
         .unwrap()
         .iter()
         .map(|s| (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16)

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::model::Model;
 use hark::model::backend::Backend;
 use hark::model::multi_session::MultiSession;
@@ -37,8 +35,7 @@ fn recordings(seconds: usize) -> Vec<Vec<f32>> {
     files
         .iter()
         .map(|f| {
-            let (info, samples) = read_all(f, ChannelChoice::MixDown).unwrap();
-            let mut audio = resample_all(&samples, info.sample_rate, 16_000).unwrap();
+            let mut audio = hark::audio::load(f, 16_000).unwrap();
             assert!(audio.len() >= seconds * 16_000, "{} is short", f.display());
             audio.truncate(seconds * 16_000 + 1_000); // a partial last chunk too
             audio

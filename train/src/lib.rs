@@ -5,7 +5,6 @@ pub mod device;
 pub mod distill;
 pub mod export;
 pub mod inference;
-pub mod loss;
 pub mod perturb;
 pub mod quantize;
 pub mod rules;

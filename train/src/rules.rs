@@ -1,12 +1,13 @@
 //! `hark-train rules`: the event rules (opening and closing probability, shortest event) that
 //! give a model its best event F1 on an annotated tuning set, written into a copy of the model.
+//!
 //! The model streams each file once; every candidate only re-reads the probabilities. Tune on
 //! recordings kept out of training and out of every set whose numbers you report.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use hark::eval::score::{Counts, match_events};
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
@@ -15,7 +16,7 @@ use hark::stream::events::{EventRules, detect_all};
 use prost::Message;
 
 use crate::data::recordings::load_dir;
-use crate::quantize::{contract_of, set_metadata};
+use crate::export::metadata::{contract_of, set_metadata};
 
 /// One setting of the rules and what it scored.
 #[derive(Debug, Clone)]
@@ -64,12 +65,12 @@ pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Tuning
     let recordings = load_dir(data, csv, model.contract.sample_rate)?;
     let mut files = Vec::new();
     for r in &recordings {
-        let mut session = Session::new(model.clone()).map_err(|e| anyhow!("{e:#}"))?;
+        let mut session = Session::new(model.clone())?;
         let mut probs = Vec::new();
         session
             .push(&r.audio, &mut probs)
             .and_then(|()| session.finish(&mut probs))
-            .map_err(|e| anyhow!("{}: {e:#}", r.name))?;
+            .with_context(|| r.name.clone())?;
         let reference: Vec<(f64, f64)> = r.events.iter().map(|e| (e.onset_s, e.offset_s)).collect();
         files.push((probs, reference));
     }
@@ -94,7 +95,7 @@ pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Tuning
             counts: score(EventRules {
                 on: vec![on; classes],
                 off: vec![off; classes],
-                min_frames: (min_event_s as f64 / base.hop_s).round() as usize,
+                min_frames: EventRules::frames(min_event_s as f64, base.hop_s),
                 ..base.clone()
             }),
         })

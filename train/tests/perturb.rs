@@ -1,6 +1,8 @@
-//! `hark-train perturb` on synthetic recordings whose truth is known: tone bursts at annotated
-//! times. The written tables must still mark the bursts after the speed change, the background
-//! must be there at a plausible SNR, and the same command must write the same bytes.
+//! `hark-train perturb` on synthetic recordings whose truth is known (tone bursts at annotated
+//! times).
+//!
+//! The written tables must still mark the bursts after the speed change, the background must be
+//! there at a plausible SNR, and the same command must write the same bytes.
 
 use std::path::Path;
 use std::process::Command;

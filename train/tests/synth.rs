@@ -1,6 +1,7 @@
-//! `hark-train synth` on the bundled finch recordings over a stationary noise background: the
-//! mixes hold the asked share of calls at the asked SNR, their tables and CSV agree, and the same
-//! command writes the same bytes.
+//! `hark-train synth` on the bundled finch recordings over a stationary noise background.
+//!
+//! The mixes hold the asked share of calls at the asked SNR, their tables and CSV agree, and the
+//! same command writes the same bytes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,12 +1,15 @@
 //! The recording chain a crop goes through after its speed is set: a background, another
-//! microphone and room (EQ), another gain, polarity and self-noise. In that order, as in a
-//! recorder: sounds mix in the air, then the microphone colours them, then the preamp.
+//! microphone and room (EQ), another gain, polarity and self-noise.
+//!
+//! In that order, as in a recorder: sounds mix in the air, then the microphone colours them,
+//! then the preamp.
 
 use rand::Rng;
 use rand::rngs::StdRng;
 
 use super::eq::{EQ_PROBABILITY, random_eq};
-use super::noise::{NOISE_PROBABILITY, NoiseBank, mix_at_snr, power};
+use super::level::power;
+use super::noise::{NOISE_PROBABILITY, NoiseBank, mix_at_snr};
 
 /// Gain range, dB: recorders are set from cautious to hot.
 const GAIN_DB: (f32, f32) = (-20.0, 6.0);

@@ -3,6 +3,7 @@
 pub mod augment;
 pub mod batch;
 pub mod eq;
+pub mod level;
 pub mod noise;
 pub mod recordings;
 pub mod stretch;

@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use rand::Rng;
 use rand::rngs::StdRng;
 
+use super::level::power;
 use super::recordings::audio_files;
 
 /// Share of crops that get a background: the rest keep the lab's quiet, so clean song stays
@@ -46,9 +45,10 @@ impl NoiseBank {
                 );
             }
             for path in files {
-                let (info, samples) = read_all(&path, ChannelChoice::MixDown)
-                    .with_context(|| format!("{}", path.display()))?;
-                clips.push(resample_all(&samples, info.sample_rate, rate)?);
+                clips.push(
+                    hark::audio::load(&path, rate)
+                        .with_context(|| format!("{}", path.display()))?,
+                );
             }
         }
         Ok(Self::from_clips(clips))
@@ -112,11 +112,6 @@ impl NoiseBank {
             .expect("a start inside the bank");
         clip.iter().cycle().skip(at).take(len).copied().collect()
     }
-}
-
-/// Mean square of `x`.
-pub fn power(x: &[f32]) -> f32 {
-    x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32
 }
 
 /// Adds `noise` to `x`, scaled so that `signal_power` over the added noise's power is `snr_db`.

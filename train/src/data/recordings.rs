@@ -4,12 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::eval::annotations::{Annotation, read_csv, read_raven};
 use hark::sinks::raven_table_name;
 
-use super::noise::power;
+use super::level::power;
 
 /// One annotated recording, resampled to the model's rate.
 #[derive(Debug, Clone)]
@@ -101,9 +99,8 @@ pub fn load_dir(dir: &Path, csv: Option<&Path>, rate: u32) -> Result<Vec<Recordi
             eprintln!("warning: {} has no annotations; skipped", path.display());
             continue;
         };
-        let (info, samples) = read_all(&path, ChannelChoice::MixDown)
-            .with_context(|| format!("{}", path.display()))?;
-        let audio = resample_all(&samples, info.sample_rate, rate)?;
+        let audio =
+            hark::audio::load(&path, rate).with_context(|| format!("{}", path.display()))?;
         recordings.push(Recording {
             name,
             audio,

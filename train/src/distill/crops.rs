@@ -1,15 +1,16 @@
-//! Training crops for distillation: the student hears an augmented crop (another speed, EQ,
-//! soundscape backgrounds) while its targets are what the teacher said about the clean
-//! recording, moved and stretched with the crop.
+//! Training crops for distillation: the student hears an augmented crop while its targets are
+//! what the teacher said about the clean recording, moved and stretched with the crop.
+//!
+//! The augmentation is training's: another speed, EQ, soundscape backgrounds.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::tracks::Track;
 use crate::data::augment::augment;
 use crate::data::batch::{SPEED_PROBABILITY, SPEED_RANGE, render};
 use crate::data::noise::NoiseBank;
 use crate::data::recordings::Recording;
+use crate::teacher::tracks::Track;
 
 /// A recording with its teacher track; `labelled` when its events are annotations.
 pub struct Item {

@@ -1,26 +1,24 @@
-//! Distillation: any contract-2 teacher (ours, or a public model with a sidecar) runs with tract
-//! over labelled and unlabelled audio, once (its answers are cached on disk), and a streaming
-//! student learns from what it says: frame probabilities as soft targets (mixed with the
-//! annotations where there are some), or for clip teachers the student's pooled probability
-//! against the teacher's clip probability; optionally the teacher's features through a
-//! projection.
+//! Distillation: a streaming student learns from what any contract-2 teacher (ours, or a public
+//! model with a sidecar) says about labelled and unlabelled audio.
+//!
+//! The teacher runs once per file (`teacher::tracks`, cached on disk). The student learns its
+//! frame probabilities as soft targets (mixed with the annotations where there are some), or for
+//! clip teachers its pooled probability against the teacher's clip probability; optionally the
+//! teacher's features through a projection.
 
 pub mod agreement;
 pub mod crops;
-pub mod tracks;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::data::recordings::{Recording, audio_files, split_by_file};
-use crate::student::config::StudentConfig;
 use crate::teacher::contract::Output;
-use crate::training::TrainConfig;
+use crate::teacher::tracks::{TrackSource, teacher_bar};
 use crops::Item;
-use tracks::TrackSource;
 
 /// The distillation part of a training run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,19 +93,20 @@ pub struct TeacherData {
 }
 
 impl TeacherData {
-    /// Runs the teacher (or reads its cache) over the annotated training recordings and the
-    /// unlabelled audio, holding out unlabelled files as `cfg.val_fraction` says.
+    /// Runs the teacher (or reads its cache) over the `annotated` training recordings (found
+    /// under `data`) and the unlabelled audio at `rate` Hz, holding out the share `val_fraction`
+    /// of the unlabelled files.
     pub fn load(
-        cfg: &TrainConfig,
         d: &DistillConfig,
-        arch: &StudentConfig,
+        data: Option<&Path>,
+        val_fraction: f64,
+        rate: u32,
         annotated: &[Recording],
         show_progress: bool,
     ) -> Result<Self> {
         let source = d.source()?;
-        let ((train, train_paths), (held, held_paths)) =
-            unlabelled(&d.audio, arch.sample_rate, cfg.val_fraction)?;
-        let annotated_paths: Vec<PathBuf> = match &cfg.data {
+        let ((train, train_paths), (held, held_paths)) = unlabelled(&d.audio, rate, val_fraction)?;
+        let annotated_paths: Vec<PathBuf> = match data {
             Some(data) => annotated.iter().map(|r| data.join(&r.name)).collect(),
             None => Vec::new(),
         };
@@ -169,9 +168,8 @@ pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPat
             dir.display()
         );
         for path in files {
-            let (info, samples) =
-                hark::audio::decode::read_all(&path, hark::audio::decode::ChannelChoice::MixDown)
-                    .with_context(|| format!("{}", path.display()))?;
+            let audio =
+                hark::audio::load(&path, rate).with_context(|| format!("{}", path.display()))?;
             // Named from the folder down, so the split is the same on every machine.
             let inside = path.strip_prefix(dir).unwrap_or(&path);
             let folder = dir
@@ -181,7 +179,7 @@ pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPat
             let name = format!("{folder}/{}", inside.display());
             recordings.push(Recording {
                 name: name.clone(),
-                audio: hark::audio::resample::resample_all(&samples, info.sample_rate, rate)?,
+                audio,
                 events: Vec::new(),
             });
             paths.insert(name, path);
@@ -193,19 +191,4 @@ pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPat
         (set, p)
     };
     Ok((with_paths(train), with_paths(held)))
-}
-
-/// A progress bar for running the teacher over `files` files.
-pub fn teacher_bar(files: usize, show: bool) -> ProgressBar {
-    let bar = if show {
-        ProgressBar::new(files as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    if let Ok(style) =
-        ProgressStyle::with_template("teacher {bar:30} {pos}/{len} files (eta {eta}) {wide_msg}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -1,10 +1,10 @@
-//! The firmware blob (`.hmb`, contract 3) of an int8 student: the same int8 weights and input
-//! steps as its ONNX file, laid out flat for the Cortex-M engine to read in place
-//! (`hark_firmware::blob` documents the format).
+//! The firmware blob (`.hmb`, contract 3) of an int8 student: its ONNX file's int8 weights and
+//! input steps, laid out flat for the Cortex-M engine to read in place.
 //!
-//! The weights are found in the file the way archive mode finds them: a one-chunk graph is built
-//! from placeholder weights whose values all differ, so each of its constants is known by its
-//! first value, and the file holds the trained values under the same name.
+//! `hark_firmware::blob` documents the format. The weights are found in the file the way archive
+//! mode finds them: a one-chunk graph is built from placeholder weights whose values all differ,
+//! so each of its constants is known by its first value, and the file holds the trained values
+//! under the same name.
 
 use std::collections::HashMap;
 
@@ -14,12 +14,15 @@ use hark::model::protobuf::{GraphProto, ModelProto, NodeProto, TensorProto, data
 use hark::stream::events::EventRules;
 use hark_firmware::blob::{HASH_OFFSET, HEADER_BYTES, MAGIC, VERSION, dtype, hash};
 
+use super::metadata::contract_of;
 use super::student::{CallShape, student_model};
 use super::variant::{config_of, placeholder};
-use crate::quantize::cache::CACHE_ROUND;
-use crate::quantize::contract_of;
 use crate::student::config::StudentConfig;
 use crate::student::weights::{Dense, NORM_EPS, Norm, StudentWeights};
+
+/// The name suffix of the rounding node of each int8 cache update: `quantize::cache` names
+/// them so, and the blob's writer counts them by it.
+pub const CACHE_ROUND: &str = "_cache_round";
 
 /// Fraction bits of the engine's requantized values: 6e-8, finer than f32 above 1, so that the
 /// engine rounds where tract's f32 dequantization does (biases up to +-128).

@@ -1,7 +1,9 @@
-//! A perturbed copy of the validation files, a proxy for "another bird, another lab": each file
-//! played at a speed outside the training range, through a channel that training's EQ never
-//! draws, over backgrounds that training never mixed in, at another sample rate and level.
-//! Written as WAV + Raven tables, so `hark detect` and `hark eval` score it like any recording.
+//! A perturbed copy of the validation files, a proxy for "another bird, another lab", written as
+//! WAV + Raven tables so `hark detect` and `hark eval` score it like any recording.
+//!
+//! Each file is played at a speed outside the training range, through a channel that training's
+//! EQ never draws, over backgrounds that training never mixed in, at another sample rate and
+//! level.
 
 pub mod channel;
 pub mod files;

@@ -1,8 +1,9 @@
-//! An int8 key/value cache, as the firmware keeps it: each chunk's keys and values enter the
-//! cache quantized, with one scale per frame and head (their largest magnitude over 127). The
-//! chunk itself still attends to its own keys and values as computed; only what is carried to
-//! later chunks is rounded. Written into the graph, so the int8 ONNX file computes what the
-//! firmware's engine computes.
+//! An int8 key/value cache as the firmware keeps it, written into the graph, so the int8 ONNX
+//! file computes what the firmware's engine computes.
+//!
+//! Each chunk's keys and values enter the cache quantized, with one scale per frame and head
+//! (their largest magnitude over 127). The chunk itself still attends to its own keys and values
+//! as computed; only what is carried to later chunks is rounded.
 //!
 //! Each `state_out_k*` / `state_out_v*` is `Slice(Concat(past, new), t..)`; it becomes
 //! `Concat(Slice(past, t..), dequantize(quantize(new)))`.
@@ -13,8 +14,7 @@ use hark::model::protobuf::{
 };
 use hark_firmware::engine::RING_MIN_MAGNITUDE;
 
-/// The name suffix of the rounding node of each cache update (how an exporter recognises it).
-pub const CACHE_ROUND: &str = "_cache_round";
+use crate::export::firmware::CACHE_ROUND;
 
 fn producer<'a>(g: &'a GraphProto, value: &str) -> Option<&'a NodeProto> {
     g.node.iter().find(|n| n.output.iter().any(|o| o == value))

@@ -1,6 +1,8 @@
 //! Streaming a contract-1 graph over real audio in tract with extra outputs ("probes") on the
-//! values that will be quantized, exactly as the runtime streams it: chunk by chunk, state fed
-//! back, zero state at the start of each recording.
+//! values that will be quantized, to calibrate their ranges.
+//!
+//! It streams exactly as the runtime does: chunk by chunk, state fed back, zero state at the
+//! start of each recording.
 
 use anyhow::{Context, Result};
 use hark::model::protobuf::{
@@ -8,6 +10,8 @@ use hark::model::protobuf::{
 };
 use prost::Message;
 use tract_onnx::prelude::*;
+
+use crate::export::metadata::contract_of;
 
 /// A model's plan with some inner values exposed after its contract outputs.
 pub struct ProbedModel {
@@ -31,7 +35,7 @@ fn untyped_output(name: &str) -> ValueInfoProto {
 impl ProbedModel {
     /// Loads `model` with `probes` (value names) as extra outputs.
     pub fn new(model: &ModelProto, probes: &[String]) -> Result<Self> {
-        let contract = super::contract_of(model)?;
+        let contract = contract_of(model)?;
         let mut probed = model.clone();
         let graph = probed.graph.as_mut().context("the model holds no graph")?;
         let states: Vec<Vec<usize>> = graph.input[1..]

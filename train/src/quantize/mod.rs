@@ -3,7 +3,6 @@
 
 pub mod cache;
 pub mod calibrate;
-pub mod command;
 pub mod qat;
 pub mod rewrite;
 pub mod scales;
@@ -12,13 +11,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
 use hark::model::session::Session;
 use prost::Message;
 
+use crate::export::metadata::{contract_of, set_metadata};
 use calibrate::ProbedModel;
 use rewrite::{QuantizedMatMul, WeightMatMul, to_int8, weight_matmuls};
 use scales::{ActivationScale, Histogram, activation_scale};
@@ -60,9 +58,7 @@ impl Audio {
             if samples as f64 >= max_seconds * rate as f64 {
                 break;
             }
-            let read = read_all(&input.path, ChannelChoice::MixDown)
-                .and_then(|(info, s)| resample_all(&s, info.sample_rate, rate));
-            match read {
+            match hark::audio::load(&input.path, rate) {
                 Ok(s) => {
                     samples += s.len();
                     audio.files.push((input.path, s));
@@ -88,16 +84,6 @@ pub struct QuantizeReport {
     pub kept_f32: Vec<String>,
 }
 
-/// The contract a model's metadata describes.
-pub fn contract_of(model: &ModelProto) -> Result<hark::model::contract::Contract> {
-    Ok(hark::model::contract::Contract::from_metadata(
-        model
-            .metadata_props
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_str())),
-    )?)
-}
-
 fn model_rate(model: &ModelProto) -> Result<u32> {
     let contract = contract_of(model)?;
     anyhow::ensure!(
@@ -106,19 +92,6 @@ fn model_rate(model: &ModelProto) -> Result<u32> {
         contract.quantization
     );
     Ok(contract.sample_rate)
-}
-
-/// Sets (or adds) a metadata entry.
-pub fn set_metadata(model: &mut ModelProto, key: &str, value: String) {
-    match model.metadata_props.iter_mut().find(|e| e.key == key) {
-        Some(e) => e.value = value,
-        None => model
-            .metadata_props
-            .push(hark::model::protobuf::StringStringEntryProto {
-                key: key.into(),
-                value,
-            }),
-    }
 }
 
 /// Whether the `index`-th weight matmul of a graph becomes int8: all but the first conv layer's

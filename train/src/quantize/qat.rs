@@ -1,7 +1,9 @@
 //! Quantization-aware fine-tuning (`hark-train quantize --qat RUN`), for when static
-//! quantization loses too much: the run's student trains on with its weight matmuls
-//! fake-quantized at the calibrated input steps (straight-through gradients,
-//! `student::fake_quant`), and is then converted with those same steps.
+//! quantization loses too much.
+//!
+//! The run's student trains on with its weight matmuls fake-quantized at the calibrated input
+//! steps (straight-through gradients, `student::fake_quant`), and is then converted with those
+//! same steps.
 
 use std::path::{Path, PathBuf};
 

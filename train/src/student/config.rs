@@ -1,3 +1,6 @@
+//! A student's architecture (`StudentConfig`): conv front end, chunk-causal transformer, head;
+//! and the sizes and cost that follow from it (hop, chunk, parameters, MACs per second).
+
 use serde::{Deserialize, Serialize};
 
 /// One causal strided convolution of the front end.

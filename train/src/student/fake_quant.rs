@@ -1,6 +1,9 @@
-//! Fake quantization for quantization-aware fine-tuning: the forward pass rounds a weight
-//! matmul's input and weights to the int8 grids `hark-train quantize` gives them, the backward
-//! pass lets gradients through as if nothing were rounded (the straight-through estimator).
+//! Fake quantization for quantization-aware fine-tuning: int8 rounding forward, gradients
+//! straight through backward.
+//!
+//! The forward pass rounds a weight matmul's input and weights to the int8 grids `hark-train
+//! quantize` gives them; the backward pass lets gradients through as if nothing were rounded
+//! (the straight-through estimator).
 
 use burn::nn::Linear;
 use burn::prelude::*;

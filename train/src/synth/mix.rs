@@ -5,7 +5,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use super::phrase::Phrase;
-use crate::data::noise::power;
+use crate::data::level::power;
 
 /// Silence kept between two phrases, seconds, so their events stay apart.
 const SPACING_S: f64 = 0.3;

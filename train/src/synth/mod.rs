@@ -1,6 +1,8 @@
 //! Field mixes: annotated calls laid into real soundscapes at chosen SNRs and occupancy, written
-//! as WAV + Raven tables + one CSV, to train on and to validate with. The soundscapes' own
-//! sounds (other birds, insects, wind) are distractors: only the laid-in calls are annotated.
+//! as WAV + Raven tables + one CSV, to train on and to validate with.
+//!
+//! The soundscapes' own sounds (other birds, insects, wind) are distractors: only the laid-in
+//! calls are annotated.
 
 mod mix;
 mod phrase;

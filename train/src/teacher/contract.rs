@@ -1,8 +1,10 @@
-//! Contract 2: a teacher as an offline ONNX model. Input `audio` `[1, WINDOW]` at the teacher's
-//! rate; output frame logits `[1, T, C]` or clip logits `[1, C]`, optionally features
-//! `[1, T, D]`. What the teacher is (rate, window, output kind, activation, classes) is a
-//! [`TeacherSpec`]: JSON under the metadata key `hark.teacher` in our own exports, or a TOML
-//! sidecar with the same fields for a public model that has no such metadata.
+//! Contract 2: a teacher as an offline ONNX model, and running one window of it in tract.
+//!
+//! Input `audio` `[1, WINDOW]` at the teacher's rate; output frame logits `[1, T, C]` or clip
+//! logits `[1, C]`, optionally features `[1, T, D]`. What the teacher is (rate, window, output
+//! kind, activation, classes) is a [`TeacherSpec`]: JSON under the metadata key `hark.teacher` in
+//! our own exports, or a TOML sidecar with the same fields for a public model that has no such
+//! metadata.
 
 use std::path::{Path, PathBuf};
 

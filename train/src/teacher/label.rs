@@ -1,7 +1,8 @@
-//! What a teacher hears, as event tables: its track over each recording (cached like the
-//! distiller's), through the runtime's event detector, into Raven selection tables. This is how a
-//! teacher is scored with `hark eval` beside the students, and how a lab looks at what a public
-//! model says before distilling from it.
+//! What a teacher hears, as event tables: its track over each recording, through the runtime's
+//! event detector, into Raven selection tables.
+//!
+//! This is how a teacher is scored with `hark eval` beside the students, and how a lab looks at
+//! what a public model says before distilling from it.
 
 use std::path::{Path, PathBuf};
 
@@ -9,8 +10,8 @@ use anyhow::{Context, Result};
 use hark::sinks::{raven_table, raven_table_name, write_atomic};
 use hark::stream::events::{Event, EventRules, detect_all};
 
+use super::tracks::{Track, TrackSource, teacher_bar};
 use crate::data::recordings::audio_files;
-use crate::distill::tracks::{Track, TrackSource};
 
 /// The event rules of a teacher's tables.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +28,7 @@ pub fn track_events(track: &Track, rules: LabelRules) -> Vec<Event> {
     let min_frames = if clip_tail > 0.0 {
         1
     } else {
-        (rules.min_event_s / track.hop_s).round() as usize
+        EventRules::frames(rules.min_event_s, track.hop_s)
     };
     let mut events = detect_all(
         EventRules {
@@ -67,7 +68,7 @@ pub fn label(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let classes = vec!["teacher".to_string()];
     let band = (0.0, source.teacher.spec.sample_rate as f64 / 2.0);
-    let bar = crate::distill::teacher_bar(files.len(), true);
+    let bar = teacher_bar(files.len(), true);
     let (mut done, mut events, mut failed) = (0, 0, Vec::new());
     for file in &files {
         bar.set_message(file.display().to_string());

@@ -1,7 +1,9 @@
-//! Teacher sizes. A teacher is the student's architecture made bidirectional and large: one
-//! chunk spans its whole window, so every frame attends to every other (ALiBi, both ways), and
-//! no past chunks are cached. Its conv front end is the student's (causal, a few ms of look-back
-//! only), which keeps one code path for both and frames aligned with the students' 10 ms hop.
+//! Teacher sizes: the student's architecture made bidirectional and large.
+//!
+//! One chunk spans a teacher's whole window, so every frame attends to every other (ALiBi, both
+//! ways), and no past chunks are cached. Its conv front end is the student's (causal, a few ms
+//! of look-back only), which keeps one code path for both and frames aligned with the students'
+//! 10 ms hop.
 
 use crate::student::config::StudentConfig;
 use crate::student::presets::conv;

@@ -1,8 +1,10 @@
-//! Self-supervised pretraining in the data2vec 2.0 style: the model sees its frame features with
-//! spans masked out (replaced by a learned mask embedding) and regresses, on the masked frames,
-//! what an exponential-moving-average copy of itself computes from the unmasked input: the
-//! average of its top-K layer outputs, each instance-normalized over time. No labels, no
-//! negatives; the EMA rate tau ramps up so the targets settle as the model learns.
+//! Self-supervised pretraining of a teacher in the data2vec 2.0 style: no labels, no negatives.
+//!
+//! The model sees its frame features with spans masked out (replaced by a learned mask
+//! embedding) and regresses, on the masked frames, what an exponential-moving-average copy of
+//! itself computes from the unmasked input: the average of its top-K layer outputs, each
+//! instance-normalized over time. The EMA rate tau ramps up so the targets settle as the model
+//! learns.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,12 @@
-//! Frame losses: the sigmoid focal loss (Lin et al. 2017), as animal2vec fine-tunes with, for
-//! 0/1 labels; binary cross-entropy for a teacher's soft targets.
+//! Training's losses: the sigmoid focal loss (Lin et al. 2017) for 0/1 labels, as animal2vec
+//! fine-tunes with; binary cross-entropy for a teacher's soft targets; and the loss of a batch.
 
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
+
+use super::config::TrainConfig;
+use super::trainee::Trainee;
+use crate::distill::crops::DistillBatch;
 
 /// Mean sigmoid focal loss of `logits` against 0/1 `targets` (same shape):
 /// `-alpha (1-p)^gamma log p` on positives, `-(1-alpha) p^gamma log(1-p)` on negatives.
@@ -29,6 +33,54 @@ pub fn soft_bce<const D: usize>(logits: Tensor<D>, targets: Tensor<D>) -> Tensor
     let per_frame = targets.clone() * log_sigmoid(logits.clone())
         + (targets.neg() + 1.0) * log_sigmoid(logits.neg());
     per_frame.mean().neg()
+}
+
+/// The loss of one batch: the focal loss on frame targets (annotations, teacher probabilities
+/// or a mix), or for a clip teacher the cross-entropy between the student's pooled window
+/// probability and the teacher's; plus the feature regression when it is on.
+pub(super) fn step_loss(
+    model: &Trainee,
+    batch: DistillBatch,
+    cfg: &TrainConfig,
+    clips: bool,
+    feature_weight: f32,
+    device: &Device,
+) -> Tensor<1> {
+    let b = cfg.batch;
+    let (samples, frames) = (batch.audio.len() / b, batch.targets.len() / b);
+    let audio = Tensor::<2>::from_data(TensorData::new(batch.audio, [b, samples]), device);
+    let hidden = model
+        .student
+        .encode(model.student.front(audio))
+        .pop()
+        .expect("at least one layer");
+    let logits = model.student.classify(hidden.clone()); // [b, t, classes]
+    let logits = logits.narrow(2, 0, 1).reshape([b, frames]);
+    let mut loss = if clips {
+        let window = Tensor::<2>::from_data(TensorData::new(batch.window, [b, frames]), device);
+        let clip = Tensor::<1>::from_data(TensorData::new(batch.clip, [b]), device);
+        let p = sigmoid(logits) * window;
+        let pooled: Tensor<1> = (p.clone().powf_scalar(2.0).sum_dim(1) / (p.sum_dim(1) + 1e-6))
+            .reshape([b])
+            .clamp(1e-6, 1.0 - 1e-6);
+        let bce =
+            clip.clone() * pooled.clone().log() + (clip.neg() + 1.0) * (pooled.neg() + 1.0).log();
+        bce.mean().neg()
+    } else {
+        let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [b, frames]), device);
+        match cfg.distill {
+            Some(_) => soft_bce(logits, targets),
+            None => focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma),
+        }
+    };
+    if let (Some(projection), Some((dim, values))) = (&model.projection, batch.features) {
+        let teacher = Tensor::<3>::from_data(TensorData::new(values, [b, frames, dim]), device);
+        let error = (projection.forward(hidden) - teacher)
+            .powf_scalar(2.0)
+            .mean();
+        loss = loss + error * feature_weight;
+    }
+    loss
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
-//! What a teacher says about a whole recording (a "track"), computed once with tract and
-//! cached on disk, keyed by the teacher's bytes, its class selection and the audio file.
+//! Running a teacher over whole recordings: what it says about each (a "track"), computed once
+//! with tract and cached on disk, keyed by the teacher's bytes, its class selection and the file.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hark::audio::decode::{ChannelChoice, read_all};
-use hark::audio::resample::resample_all;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::teacher::contract::{Output, Teacher};
@@ -145,8 +144,7 @@ impl TrackSource {
     /// last one padded with silence), windows every `clip_hop_s` for a clip teacher.
     fn compute(&self, path: &Path) -> Result<Track> {
         let spec = &self.teacher.spec;
-        let (info, samples) = read_all(path, ChannelChoice::MixDown)?;
-        let audio = resample_all(&samples, info.sample_rate, spec.sample_rate)?;
+        let audio = hark::audio::load(path, spec.sample_rate)?;
         let window = spec.window_samples;
         let classes = spec.classes.len();
         let pool = |row: &[f32]| self.chosen.iter().map(|&c| row[c]).fold(0.0f32, f32::max);
@@ -201,4 +199,19 @@ impl TrackSource {
             }
         }
     }
+}
+
+/// A progress bar for running the teacher over `files` files.
+pub fn teacher_bar(files: usize, show: bool) -> ProgressBar {
+    let bar = if show {
+        ProgressBar::new(files as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) =
+        ProgressStyle::with_template("teacher {bar:30} {pos}/{len} files (eta {eta}) {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use prost::Message;
-
-use super::qat::{QatSettings, fine_tune};
-use super::scales::ActivationScale;
-use super::{Audio, QuantizeConfig, calibrate, compare, convert};
 use hark::model::protobuf::ModelProto;
+use hark_train::export::metadata::set_metadata;
+use hark_train::quantize::qat::{QatSettings, fine_tune};
+use hark_train::quantize::scales::ActivationScale;
+use hark_train::quantize::{Audio, QuantizeConfig, calibrate, compare, convert};
+use prost::Message;
 
 #[derive(clap::Args)]
 pub struct QuantizeArgs {
@@ -66,6 +66,7 @@ fn warn_failed(audio: &Audio, what: &str) {
     }
 }
 
+/// `hark-train quantize`.
 pub fn run(a: QuantizeArgs) -> Result<()> {
     let bytes =
         std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
@@ -113,7 +114,7 @@ pub fn run(a: QuantizeArgs) -> Result<()> {
             };
             let (tuned, calibrated, progress) = fine_tune(&calibrated, &settings)?;
             let (mut int8, report) = convert(&tuned, &calibrated, &cfg)?;
-            super::set_metadata(
+            set_metadata(
                 &mut int8,
                 "hark.provenance.qat",
                 format!(
@@ -131,7 +132,7 @@ pub fn run(a: QuantizeArgs) -> Result<()> {
     }
     .with_context(|| format!("quantizing {}", a.model.display()))?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    super::set_metadata(&mut int8, "hark.provenance.quantize_command", command);
+    set_metadata(&mut int8, "hark.provenance.quantize_command", command);
     let out = int8.encode_to_vec();
     // The runtime must accept what we write.
     hark::model::Model::from_bytes(&out).context("the int8 model does not load in the runtime")?;

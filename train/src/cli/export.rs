@@ -1,0 +1,57 @@
+//! `hark-train export`: a run's best weights as a contract-1 student or a contract-2 teacher, or
+//! an int8 student as the firmware's blob.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use hark_train::export::firmware::export_firmware;
+use hark_train::export::run::export_run;
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// The run folder written by `hark-train train`, `finetune` or `distill`.
+    #[arg(long, required_unless_present = "firmware")]
+    run: Option<PathBuf>,
+    /// The model file to write.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Export a fine-tuned teacher (one window in; frame logits and features out).
+    #[arg(long, conflicts_with = "firmware")]
+    teacher: bool,
+    /// Write the firmware blob (contract 3) of the int8 student given by --model.
+    #[arg(long, requires = "model", conflicts_with = "run")]
+    firmware: bool,
+    /// The int8 student (from `hark-train quantize --front`) whose blob --firmware writes.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Independent streams per call (a student's fixed batch: B channels or microphones
+    /// through one model call per chunk, each with its own state).
+    #[arg(long, default_value_t = 1, conflicts_with_all = ["teacher", "firmware"])]
+    batch: usize,
+}
+
+/// `hark-train export`.
+pub fn run(a: ExportArgs) -> Result<()> {
+    let out = a.out;
+    if a.firmware {
+        let model = a.model.expect("clap requires --model with --firmware");
+        let blob = export_firmware(&model, &out)?;
+        println!(
+            "wrote {} ({} bytes, hash {:08x}; engine RAM {} bytes)",
+            out.display(),
+            blob.size,
+            blob.hash,
+            blob.ram_bytes
+        );
+        return Ok(());
+    }
+    let run = a.run.expect("clap requires --run without --firmware");
+    let c = export_run(&run, &out, a.teacher, a.batch)?;
+    println!(
+        "wrote {} ({} parameters, {:.1} MMAC per audio second)",
+        out.display(),
+        c.parameters(),
+        c.macs_per_second() as f64 / 1e6
+    );
+    Ok(())
+}
