@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::eval::annotations::{Recording, recording_key};
 
+/// One reference recording and the predictions for it.
 #[derive(Debug, Clone)]
 pub struct Paired {
     /// The name that paired them ([`recording_key`]).

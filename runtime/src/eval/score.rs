@@ -273,8 +273,6 @@ fn natural_order(a: &str, b: &str) -> Ordering {
     .then_with(|| a.cmp(b))
 }
 
-/// One reference recording and the predictions for it.
-
 #[cfg(test)]
 mod tests {
     use super::*;
