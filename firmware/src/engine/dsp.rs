@@ -40,12 +40,18 @@ fn smlad(a: u32, b: u32, acc: i32) -> i32 {
     r
 }
 
+/// The last products of a row, fewer than a word's four, one at a time.
+#[inline(always)]
+fn dot_tail(x: &[i8], w: &[u8]) -> i32 {
+    x.iter().zip(w).map(|(&a, &b)| a as i32 * b as i8 as i32).sum()
+}
+
 /// The int32 dot product of an int8 row with an int8 weight row (as bytes); `x` and `w` have
 /// the same length.
 #[inline]
 pub fn dot_i8(x: &[i8], w: &[u8]) -> i32 {
     let (xs, ws) = (x.chunks_exact(4), w.chunks_exact(4));
-    let tail = super::ops::dot_i8_portable(xs.remainder(), ws.remainder());
+    let tail = dot_tail(xs.remainder(), ws.remainder());
     let mut acc = [0i32; 2];
     for (a, b) in xs.zip(ws) {
         let a = u32::from_le_bytes([a[0] as u8, a[1] as u8, a[2] as u8, a[3] as u8]);
@@ -62,8 +68,8 @@ pub fn dot_i8(x: &[i8], w: &[u8]) -> i32 {
 pub fn dot2_i8(x: &[i8], w0: &[u8], w1: &[u8]) -> [i32; 2] {
     let (xs, w0s, w1s) = (x.chunks_exact(4), w0.chunks_exact(4), w1.chunks_exact(4));
     let tail = [
-        super::ops::dot_i8_portable(xs.remainder(), w0s.remainder()),
-        super::ops::dot_i8_portable(xs.remainder(), w1s.remainder()),
+        dot_tail(xs.remainder(), w0s.remainder()),
+        dot_tail(xs.remainder(), w1s.remainder()),
     ];
     // One accumulator per row (the sums are exact integers, so their order does not matter):
     // two registers fewer than one per byte lane, which keeps the loop free of stack spills.

@@ -42,8 +42,9 @@ fn dot2_i8(x: &[i8], w0: &[u8], w1: &[u8]) -> [i32; 2] {
 
 /// [`dot_i8`] four at a time: the accumulators stay in registers (Cortex-M4: `ldrsb` and
 /// `smlabb` pairs).
+#[cfg(not(all(feature = "dsp", target_arch = "arm")))]
 #[inline]
-pub(super) fn dot_i8_portable(x: &[i8], w: &[u8]) -> i32 {
+fn dot_i8_portable(x: &[i8], w: &[u8]) -> i32 {
     let (xs, ws) = (x.chunks_exact(4), w.chunks_exact(4));
     let tail: i32 = xs
         .remainder()
