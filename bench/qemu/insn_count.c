@@ -8,7 +8,9 @@
  * Use:   qemu-aarch64 -plugin ./insn_count.so,out=FILE PROGRAM ARGS...
  *        (writes the count to FILE, or to stderr without out=)
  *        ...,hot=N also writes the N translated blocks that executed the most instructions, as
- *        "guest-address instructions" lines, for finding where the time goes.
+ *        "guest-address instructions" lines, for finding where the time goes. To map them to
+ *        symbols, run a build that keeps them: the release profile strips hark's, so build it
+ *        with `--profile profiling` (target/<triple>/profiling/hark).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
-//! `hark bench` on the backends and stream counts it is asked for: a GPU that cannot be used
-//! falls back to the CPU and says why; many streams need a model exported for them.
+//! `hark bench` on the backends, stream counts and models it is asked for: a GPU that cannot be
+//! used falls back to the CPU and says why; many streams need a model exported for them; each
+//! model after the first is compared with the first.
 
 mod common;
 

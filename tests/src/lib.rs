@@ -1,4 +1,6 @@
-//! Shared helpers for hark's end-to-end tests.
+//! Shared helpers for hark's end-to-end tests: the workspace and its bundled recordings,
+//! `../shared/data` when present, a model's probabilities through the runtime's session, the
+//! onnxruntime cross-check, and a short training run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
