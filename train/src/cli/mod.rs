@@ -4,6 +4,7 @@
 mod db_range;
 mod distill;
 mod export;
+mod flags;
 mod label;
 mod perturb;
 mod presets;

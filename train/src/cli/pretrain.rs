@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use hark_train::device::Compute;
 use hark_train::teacher::presets::{DEFAULT_WINDOW_S, teacher_preset};
 use hark_train::teacher::pretrain::{PretrainConfig, pretrain};
+
+use super::flags::DeviceFlag;
 
 #[derive(clap::Args)]
 pub struct PretrainArgs {
@@ -52,8 +53,8 @@ pub struct PretrainArgs {
     mask_len: usize,
     /// Train on the CPU, on a GPU through Vulkan (a build with `--features gpu`), or on an
     /// NVIDIA GPU through CUDA (`--features cuda`).
-    #[arg(long, value_enum, default_value_t = Compute::Cpu)]
-    device: Compute,
+    #[arg(long, value_enum, default_value_t = DeviceFlag::Cpu)]
+    device: DeviceFlag,
 }
 
 /// `hark-train pretrain`.
@@ -78,7 +79,7 @@ pub fn run(a: PretrainArgs) -> Result<()> {
         mask_prob: a.mask_prob,
         mask_len: a.mask_len,
         command: std::env::args().collect::<Vec<_>>().join(" "),
-        device: a.device,
+        device: a.device.into(),
     };
     let loss = pretrain(&cfg, &a.out, true)?;
     println!(

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use hark_train::synth::{Split, SynthConfig, synthesize};
+use hark_train::synth::{SynthConfig, synthesize};
 
 use super::db_range::db_range;
+use super::flags::SplitFlag;
 
 #[derive(clap::Args)]
 pub struct SynthArgs {
@@ -17,7 +18,7 @@ pub struct SynthArgs {
     csv: Option<PathBuf>,
     /// Which of its files, split by file as `train` splits them.
     #[arg(long, value_enum, default_value = "val")]
-    split: Split,
+    split: SplitFlag,
     /// Share of files held out for validation (as given to `train`).
     #[arg(long, default_value_t = 0.2)]
     val_fraction: f64,
@@ -51,7 +52,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
     let cfg = SynthConfig {
         calls: a.calls,
         csv: a.csv,
-        split: a.split,
+        split: a.split.into(),
         val_fraction: a.val_fraction,
         backgrounds: a.backgrounds,
         out: a.out,

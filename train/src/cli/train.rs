@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use hark_train::device::Compute;
 use hark_train::distill::DistillConfig;
 use hark_train::student::presets::DEFAULT_PRESET;
 use hark_train::training::{TrainConfig, train as train_run};
 
 use super::db_range::db_range;
+use super::flags::DeviceFlag;
 
 #[derive(clap::Args)]
 pub struct FinetuneArgs {
@@ -96,8 +96,8 @@ pub struct TrainArgs {
     noise_snr: (f32, f32),
     /// Train on the CPU, on a GPU through Vulkan (a build with `--features gpu`), or on an
     /// NVIDIA GPU through CUDA (`--features cuda`).
-    #[arg(long, value_enum, default_value_t = Compute::Cpu)]
-    device: Compute,
+    #[arg(long, value_enum, default_value_t = DeviceFlag::Cpu)]
+    device: DeviceFlag,
 }
 
 /// What a subcommand trains when its flags leave them out.
@@ -173,7 +173,7 @@ pub fn run(
         distill,
         qat: None,
         command: std::env::args().collect::<Vec<_>>().join(" "),
-        device: a.device,
+        device: a.device.into(),
     };
     let progress = train_run(&cfg, &a.out, a.resume, None, true)?;
     println!(

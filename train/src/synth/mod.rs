@@ -22,7 +22,7 @@ use hark::sinks::{Encoding, write_wav};
 pub use mix::BACKGROUND_DBFS;
 
 /// Which of the annotated files the calls come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Split {
     /// The files `hark-train train` trains on.
     Train,
