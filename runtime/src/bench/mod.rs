@@ -20,8 +20,6 @@ pub mod memory;
 #[cfg(feature = "onnxruntime")]
 pub mod onnxruntime;
 
-pub use memory::peak_rss_bytes;
-
 /// What one streaming run measured.
 #[derive(Debug, Clone)]
 pub struct StreamReport {

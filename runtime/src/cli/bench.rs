@@ -8,11 +8,11 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use hark::bench::{self, StreamReport};
-
-use super::model_flags::ModelFlags;
 use hark::model::Model;
 use hark::model::backend::{Backend, gpu};
 use hark::model::precision::Precision;
+
+use super::model_flags::ModelFlags;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -208,7 +208,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             if row.runner == Runner::Onnxruntime {
                 ort_loaded = true;
             } else if !ort_loaded {
-                rss_tract = bench::peak_rss_bytes();
+                rss_tract = bench::memory::peak_rss_bytes();
             }
         }
         for (kind, best) in peaks.iter_mut() {
@@ -443,7 +443,7 @@ fn bench_streams(args: &BenchArgs, backend: Backend, streams: usize) -> Result<(
             g.memory_total_bytes as f64 / 1e9
         );
     }
-    if let Some(rss) = bench::peak_rss_bytes() {
+    if let Some(rss) = bench::memory::peak_rss_bytes() {
         println!("peak RSS {:.1} MB", rss as f64 / 1e6);
     }
     Ok(())

@@ -435,7 +435,7 @@ fn finish(
         "events": report.event_count,
         "latency_ms": { "p50": latency(0.5), "p99": latency(0.99), "max": latency(1.0) },
         "load": (report.load() * 1e4).round() / 1e4,
-        "peak_rss_bytes": hark::bench::peak_rss_bytes(),
+        "peak_rss_bytes": hark::bench::memory::peak_rss_bytes(),
         "totals": totals,
     });
     let summary_path = out.join(format!("{}.summary.json", report.stem));
