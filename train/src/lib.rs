@@ -6,6 +6,7 @@ pub mod distill;
 pub mod export;
 pub mod inference;
 pub mod perturb;
+pub mod progress;
 pub mod quantize;
 pub mod rules;
 pub mod student;

@@ -43,7 +43,10 @@ fn smlad(a: u32, b: u32, acc: i32) -> i32 {
 /// The last products of a row, fewer than a word's four, one at a time.
 #[inline(always)]
 fn dot_tail(x: &[i8], w: &[u8]) -> i32 {
-    x.iter().zip(w).map(|(&a, &b)| a as i32 * b as i8 as i32).sum()
+    x.iter()
+        .zip(w)
+        .map(|(&a, &b)| a as i32 * b as i8 as i32)
+        .sum()
 }
 
 /// The int32 dot product of an int8 row with an int8 weight row (as bytes); `x` and `w` have

@@ -16,7 +16,6 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -143,14 +142,7 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
         .with_weight_decay(0.01)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();
-    let bar = if show_progress {
-        ProgressBar::new(cfg.steps)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:30}] {pos}/{len} steps, {msg} (eta {eta})",
-    )?);
+    let bar = crate::progress::step_bar(cfg.steps, show_progress)?;
     let (frames, samples) = (arch.chunk_frames, arch.chunk_samples());
     let (mut loss_sum, mut loss_n, mut last) = (0.0, 0u64, f64::NAN);
     let mut stretch = Instant::now();

@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::config::{TrainConfig, architecture, event_rules, learning_rate};
 use super::crops::Crops;
@@ -138,14 +137,7 @@ pub fn train(
         )),
     };
     let rules = event_rules(cfg, &student_cfg);
-    let bar = if show_progress {
-        ProgressBar::new(cfg.steps)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:30}] {pos}/{len} steps, {msg} (eta {eta})",
-    )?);
+    let bar = crate::progress::step_bar(cfg.steps, show_progress)?;
     bar.set_position(progress.step);
     let mut loss_sum = 0.0;
     let mut loss_n = 0u64;

@@ -112,11 +112,11 @@ fn find(host: &cpal::Host, wanted: &str) -> Result<cpal::Device> {
             .is_ok_and(|i| i.to_string() == wanted || i.id() == wanted)
     });
     let by_name = || names.iter().position(|n| n == wanted);
-    match by_id.or_else(by_name) {
-        Some(i) => Ok(devices
-            .into_iter()
-            .nth(i)
-            .expect("index from the same list")),
+    match by_id
+        .or_else(by_name)
+        .and_then(|i| devices.into_iter().nth(i))
+    {
+        Some(device) => Ok(device),
         None => bail!(
             "no input device {wanted:?}; `hark listen --list-devices` shows them ({})",
             names.join(", ")
