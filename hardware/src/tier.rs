@@ -35,7 +35,7 @@ pub const RECORDER: Tier = Tier {
     max_macs_per_second: 50_000_000,
     max_weight_bytes: None,
     max_ram_bytes: None,
-    sample_rates: &[16_000],
+    sample_rates: &[16_000, 32_000, 48_000],
 };
 
 /// Raspberry Pi 5 and laptops.
@@ -45,7 +45,7 @@ pub const PI5: Tier = Tier {
     max_macs_per_second: 250_000_000,
     max_weight_bytes: None,
     max_ram_bytes: None,
-    sample_rates: &[16_000],
+    sample_rates: &[16_000, 32_000, 48_000],
 };
 
 /// Jetson Orin-class GPUs.
@@ -55,7 +55,7 @@ pub const JETSON: Tier = Tier {
     max_macs_per_second: 2_000_000_000,
     max_weight_bytes: None,
     max_ram_bytes: None,
-    sample_rates: &[16_000],
+    sample_rates: &[16_000, 32_000, 48_000],
 };
 
 /// Every tier, smallest first.

@@ -282,6 +282,13 @@ fn any_rate_depth_and_channel() {
     write_wav(&wav, 96_000, 2, &stereo, 24, false);
     let o = hark(&["detect", s(&wav), "--channel", "2"]);
     assert!(o.status.success(), "{}", text(&o));
+    // Six times the model's rate: what it cannot hear is named.
+    let warning = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        warning.contains("recorded at 96 kHz for sounds up to 48 kHz")
+            && warning.contains("hears only up to 8 kHz"),
+        "{warning}"
+    );
     let table = dir.path().join("t.txt");
     std::fs::write(&table, &o.stdout).unwrap();
     let f1 = match_events(&reference("bird0_9"), &spans(&table), 0.3).f1();
@@ -302,6 +309,15 @@ fn any_rate_depth_and_channel() {
     let o = hark(&["detect", s(&wav8)]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\t0.0\t4000.0\t"));
+    assert!(!text(&o).contains("hark: warning"), "{}", text(&o));
+
+    // 2 kHz, a hydrophone's rate: upsampled to the model's rate, nothing unheard.
+    let hydrophone = resample_all(&mono, info.sample_rate, 2_000).unwrap();
+    let wav2 = dir.path().join("hydrophone.wav");
+    write_wav(&wav2, 2_000, 1, &hydrophone, 16, false);
+    let o = hark(&["detect", s(&wav2)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("hark: warning"), "{}", text(&o));
 }
 
 #[test]

@@ -95,6 +95,7 @@ pub fn short_run(command: &str) -> hark_train::training::TrainConfig {
         noise: vec![],
         noise_snr_db: hark_train::data::noise::SNR_DB,
         preset: "recorder".into(),
+        rate: 16_000,
         init: None,
         label_fraction: 1.0,
         class_name: "syllable".into(),

@@ -48,6 +48,7 @@ fn fine_tuning_starts_from_the_pretrained_encoder() {
         data: Some(bundled_finch()),
         val_fraction: 0.2,
         preset: "teacher-cpu".into(),
+        rate: 16_000,
         window_s: 0.5,
         seed: 1,
         steps: 2,
@@ -114,7 +115,7 @@ fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
     let dir = tempfile::tempdir().unwrap();
     let device = Device::flex();
     device.seed(3);
-    let arch = teacher_preset("teacher-cpu", vec!["syllable".into()], 0.5).unwrap();
+    let arch = teacher_preset("teacher-cpu", 16_000, vec!["syllable".into()], 0.5).unwrap();
     let model = arch.init(&device);
     let onnx = dir.path().join("teacher.onnx");
     let proto = teacher_model(

@@ -43,7 +43,7 @@ fn real_audio() -> Vec<f32> {
 fn student(seed: u64) -> Student {
     let device = Device::flex();
     device.seed(seed);
-    preset(DEFAULT_PRESET, vec!["syllable".into()])
+    preset(DEFAULT_PRESET, 16_000, vec!["syllable".into()])
         .unwrap()
         .init(&device)
 }

@@ -1,9 +1,16 @@
 //! A short training run on the bundled recordings: the loss falls, and an interrupted run that
-//! resumes from its checkpoint ends with exactly the weights of an uninterrupted one.
+//! resumes from its checkpoint ends with exactly the weights of an uninterrupted one; a student
+//! made at another rate learns there and runs from files at any rate.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use hark_tests::short_run;
+use hark::audio::decode::ChannelChoice;
+use hark::model::Model;
+use hark::sinks::{Encoding, write_wav};
+use hark::stream::engine::EngineSpec;
+use hark::stream::pipeline::detect_file;
+use hark_tests::{bundled_finch, short_run};
 use hark_train::export::run::export_run;
 use hark_train::training::{Evaluation, TrainConfig, train};
 use prost::Message;
@@ -57,4 +64,38 @@ fn loss_falls_and_resuming_reproduces_the_uninterrupted_run() {
         weights(&a) == weights(&b),
         "resumed weights differ from the uninterrupted run's"
     );
+}
+
+#[test]
+fn a_student_made_at_48_khz_learns_and_runs_from_other_rates() {
+    let cfg = TrainConfig {
+        rate: 48_000,
+        steps: 20,
+        eval_every: 10,
+        ..config()
+    };
+    let run = tempfile::tempdir().unwrap();
+    train(&cfg, run.path(), false, None, false).unwrap();
+    let m = metrics(run.path());
+    assert!(m[1].loss < m[0].loss, "{} -> {}", m[0].loss, m[1].loss);
+
+    let path = run.path().join("student.onnx");
+    export_run(run.path(), &path, false, 1).unwrap();
+    let model = Arc::new(Model::load(&path).unwrap());
+    assert_eq!(model.contract.sample_rate, 48_000);
+    assert_eq!(model.contract.hop_seconds(), 0.01);
+
+    // The bundled recording at its own 32 kHz, and the same audio written at 22.05 kHz: the
+    // model hears both at its 48 kHz, and each covers the recording's length.
+    let wav = bundled_finch().join("bird0_2.wav");
+    let low = run.path().join("bird0_2-22k.wav");
+    let audio = hark::audio::load(&wav, 22_050).unwrap();
+    write_wav(&low, &audio, 22_050, Encoding::Float32).unwrap();
+    let seconds = audio.len() as f64 / 22_050.0;
+    let spec = EngineSpec::Model(model);
+    for file in [&wav, &low] {
+        let rules = spec.default_rules().unwrap();
+        let d = detect_file(&spec, file, ChannelChoice::MixDown, rules).unwrap();
+        assert!((d.duration_s - seconds).abs() < 0.02, "{} s", d.duration_s);
+    }
 }

@@ -78,6 +78,11 @@ pub enum EngineSpec {
 /// resampled audio.
 pub const ENERGY_RATE: u32 = 16_000;
 
+/// A file recorded at this many times an engine's rate or more was made for a band the engine
+/// cannot hear (ultrasound, for 16-48 kHz models): worth a warning. Not a refusal: the audible
+/// part of the band may hold what the user wants, and a batch goes on.
+const UNHEARD_RATE_RATIO: u32 = 4;
+
 impl EngineSpec {
     /// Samples per second the engine expects.
     pub fn sample_rate(&self) -> u32 {
@@ -121,6 +126,26 @@ impl EngineSpec {
             EngineSpec::Model(m) => (0.0, m.contract.sample_rate.min(file_rate) as f64 / 2.0),
             EngineSpec::Energy(c) => (c.low_hz as f64, c.high_hz as f64),
         }
+    }
+
+    /// A warning when a recording at `file_rate` holds a band far above what the engine hears:
+    /// it is low-passed to the engine's rate, so calls above that band cannot be found.
+    pub fn unheard_band(&self, file_rate: u32) -> Option<String> {
+        let rate = self.sample_rate();
+        (file_rate >= UNHEARD_RATE_RATIO * rate).then(|| {
+            format!(
+                "recorded at {} kHz for sounds up to {} kHz, but the {} hears only up to {} kHz: \
+                 calls above that (bats, ultrasonic insects) are filtered out before it; use a \
+                 model made at the recording's rate (hark-train --rate)",
+                file_rate as f64 / 1000.0,
+                file_rate as f64 / 2000.0,
+                match self {
+                    EngineSpec::Model(_) => "model",
+                    EngineSpec::Energy(_) => "energy engine",
+                },
+                rate as f64 / 2000.0,
+            )
+        })
     }
 
     /// A fresh engine for one stream.

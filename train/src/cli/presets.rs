@@ -1,25 +1,46 @@
-//! `hark-train presets`: the student tiers and the teacher sizes, with their parameters and cost.
+//! `hark-train presets`: the student tiers and the teacher sizes, with their parameters and cost
+//! at each rate students are made at (only the first conv layer grows with the rate).
 
 use anyhow::Result;
-use hark_train::student::presets::{PRESETS, preset};
+use hark_train::student::presets::{BASE_RATE, PRESETS, STUDENT_RATES, preset};
 use hark_train::teacher::presets::{DEFAULT_WINDOW_S, TEACHER_PRESETS, teacher_preset};
 
 /// `hark-train presets`.
 pub fn run() -> Result<()> {
+    let rates: Vec<String> = STUDENT_RATES
+        .iter()
+        .map(|r| format!("{} kHz", r / 1000))
+        .collect();
+    println!(
+        "{:18} {:>10}  MMAC per audio second at {}",
+        "preset",
+        "parameters",
+        rates.join(" / ")
+    );
     for (name, tier) in PRESETS {
-        let c = preset(name, vec!["vocalization".into()])?;
+        let mut costs = Vec::new();
+        for &rate in STUDENT_RATES {
+            let c = preset(name, rate, vec!["vocalization".into()])?;
+            costs.push(format!("{:.1}", c.macs_per_second() as f64 / 1e6));
+        }
+        let c = preset(name, BASE_RATE, vec!["vocalization".into()])?;
         println!(
-            "{name:10} {:>9} parameters {:>7.1} MMAC/s  {tier}",
+            "{name:18} {:>10}  {:22}  {tier}",
             c.parameters(),
-            c.macs_per_second() as f64 / 1e6
+            costs.join(" / ")
         );
     }
     for (name, what) in TEACHER_PRESETS {
-        let c = teacher_preset(name, vec!["vocalization".into()], DEFAULT_WINDOW_S)?;
+        let c = teacher_preset(
+            name,
+            BASE_RATE,
+            vec!["vocalization".into()],
+            DEFAULT_WINDOW_S,
+        )?;
         println!(
-            "{name:10} {:>9} parameters {:>7.1} MMAC/s  teacher, {DEFAULT_WINDOW_S} s windows: {what}",
+            "{name:18} {:>10}  {:22}  teacher, {DEFAULT_WINDOW_S} s windows at 16 kHz: {what}",
             c.parameters(),
-            c.macs_per_second() as f64 / 1e6
+            format!("{:.1}", c.macs_per_second() as f64 / 1e6)
         );
     }
     Ok(())

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use hark_train::student::presets::BASE_RATE;
 use hark_train::teacher::presets::{DEFAULT_WINDOW_S, teacher_preset};
 use hark_train::teacher::pretrain::{PretrainConfig, pretrain};
 
@@ -26,6 +27,10 @@ pub struct PretrainArgs {
     /// Teacher preset.
     #[arg(long, default_value = "teacher-cpu")]
     preset: String,
+    /// Sample rate of the encoder, Hz: 16000, 32000, 48000, or another multiple of 3200; the
+    /// audio is resampled to it.
+    #[arg(long, default_value_t = BASE_RATE)]
+    rate: u32,
     /// Seconds of audio per window.
     #[arg(long, default_value_t = DEFAULT_WINDOW_S)]
     window: f64,
@@ -60,7 +65,7 @@ pub struct PretrainArgs {
 /// `hark-train pretrain`.
 pub fn run(a: PretrainArgs) -> Result<()> {
     anyhow::ensure!(a.tau.len() == 2, "--tau takes START,END");
-    let layers = teacher_preset(&a.preset, vec!["vocalization".into()], a.window)
+    let layers = teacher_preset(&a.preset, a.rate, vec!["vocalization".into()], a.window)
         .map(|c| c.layers)
         .unwrap_or(1);
     let cfg = PretrainConfig {
@@ -68,6 +73,7 @@ pub fn run(a: PretrainArgs) -> Result<()> {
         data: a.data,
         val_fraction: a.val_fraction,
         preset: a.preset,
+        rate: a.rate,
         window_s: a.window,
         seed: a.seed,
         steps: a.steps,

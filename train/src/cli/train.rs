@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use hark_train::distill::DistillConfig;
-use hark_train::student::presets::DEFAULT_PRESET;
+use hark_train::student::presets::{BASE_RATE, DEFAULT_PRESET};
 use hark_train::training::{TrainConfig, train as train_run};
 
 use super::db_range::db_range;
@@ -34,6 +34,10 @@ pub struct TrainArgs {
     /// Architecture preset (see `hark-train presets`) [default: recorder; teacher-cpu for finetune].
     #[arg(long)]
     preset: Option<String>,
+    /// Sample rate of the model, Hz: a multiple of the preset's hop step (16000, 32000 and
+    /// 48000 are); the audio is resampled to it [default: 16000, or the pretrained encoder's].
+    #[arg(long)]
+    rate: Option<u32>,
     /// Name of the target class.
     #[arg(long, default_value = "vocalization")]
     class_name: String,
@@ -141,17 +145,26 @@ pub fn run(
         a.data.is_some() || distill.is_some(),
         "give the annotated recordings with --data"
     );
-    let preset = match (&init, a.preset) {
-        (_, Some(p)) => p,
-        (Some(run), None) => hark_train::teacher::pretrain::read_architecture(run)?.preset,
-        (None, None) => defaults.preset.to_string(),
-    };
+    let pretrained = init
+        .as_deref()
+        .map(hark_train::teacher::pretrain::read_architecture)
+        .transpose()?;
+    let preset = a.preset.unwrap_or_else(|| match &pretrained {
+        Some(arch) => arch.preset.clone(),
+        None => defaults.preset.to_string(),
+    });
+    let rate = a.rate.unwrap_or(
+        pretrained
+            .as_ref()
+            .map_or(BASE_RATE, |arch| arch.sample_rate),
+    );
     let cfg = TrainConfig {
         data: a.data,
         csv: a.csv,
         noise: a.noise,
         noise_snr_db: a.noise_snr,
         preset,
+        rate,
         init,
         label_fraction: a.label_fraction,
         class_name: a.class_name,

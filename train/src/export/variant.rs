@@ -154,7 +154,11 @@ pub(crate) fn placeholder(config: &StudentConfig, seed: u32) -> StudentWeights {
 
 /// The architecture of a student file, from its preset, contract and cache shape.
 pub(crate) fn config_of(model: &ModelProto, contract: &Contract) -> Result<StudentConfig> {
-    let mut config = preset(&contract.preset, contract.classes.clone())?;
+    let mut config = preset(
+        &contract.preset,
+        contract.sample_rate,
+        contract.classes.clone(),
+    )?;
     let cache = model
         .graph
         .iter()

@@ -5,6 +5,17 @@ use super::config::{ConvSpec, StudentConfig};
 /// The preset used when none is named: the small field-recorder tier.
 pub const DEFAULT_PRESET: &str = "recorder";
 
+/// The sample rate the preset tables are written for; [`at_rate`] moves a front end to others.
+pub const BASE_RATE: u32 = 16_000;
+
+/// Runs saved before models had a rate of their own were all at the base rate.
+pub fn base_rate() -> u32 {
+    BASE_RATE
+}
+
+/// The sample rates `hark-train presets` costs every tier at: the rates students are made at.
+pub const STUDENT_RATES: &[u32] = &[16_000, 32_000, 48_000];
+
 /// Every preset name with the hardware it is sized for. Each is named after its hardware tier
 /// (`hark_hardware::tier`) and kept within that tier's budget (tests/tests/presets.rs).
 pub const PRESETS: &[(&str, &str)] = &[
@@ -29,8 +40,34 @@ pub(crate) const fn conv(kernel: usize, stride: usize, channels: usize) -> ConvS
     }
 }
 
-/// The architecture of a named preset, for the given class names.
-pub fn preset(name: &str, classes: Vec<String>) -> anyhow::Result<StudentConfig> {
+/// The conv front end `front`, written for [`BASE_RATE`], moved to `rate` Hz with the same hop
+/// in time (10 ms): its first layer's stride and taps scale with the rate, so the layers above
+/// see the same frames and cost the same at every rate.
+pub(crate) fn at_rate(
+    mut front: Vec<ConvSpec>,
+    rate: u32,
+    name: &str,
+) -> anyhow::Result<Vec<ConvSpec>> {
+    let first = &mut front[0];
+    let scaled = first.stride as u64 * rate as u64;
+    let step = BASE_RATE as u64 / gcd(BASE_RATE as u64, first.stride as u64);
+    anyhow::ensure!(
+        rate > 0 && scaled.is_multiple_of(BASE_RATE as u64),
+        "preset `{name}` cannot keep its 10 ms hop at {rate} Hz: give a rate that is a \
+         multiple of {step} Hz (16000, 32000 and 48000 are)"
+    );
+    let ratio = first.kernel / first.stride;
+    first.stride = (scaled / BASE_RATE as u64) as usize;
+    first.kernel = first.stride * ratio;
+    Ok(front)
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// The architecture of a named preset at `rate` Hz, for the given class names.
+pub fn preset(name: &str, rate: u32, classes: Vec<String>) -> anyhow::Result<StudentConfig> {
     let (front, d_model, heads, layers, ffn) = match name {
         // Most of an MCU's budget goes to attention: narrow layers, two heads.
         "mcu" => (
@@ -93,8 +130,8 @@ pub fn preset(name: &str, classes: Vec<String>) -> anyhow::Result<StudentConfig>
     };
     let config = StudentConfig {
         preset: name.to_string(),
-        sample_rate: 16_000,
-        conv: front,
+        sample_rate: rate,
+        conv: at_rate(front, rate, name)?,
         d_model,
         heads,
         layers,
@@ -112,22 +149,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn presets_meet_the_streaming_contract() {
+    fn presets_meet_the_streaming_contract_at_every_rate() {
         for (name, _) in PRESETS {
-            let c = preset(name, vec!["syllable".into()]).unwrap();
-            let hop_ms = 1000.0 * c.hop_samples() as f64 / c.sample_rate as f64;
-            let chunk_ms = hop_ms * c.chunk_frames as f64;
-            let context_s = c.cache_frames() as f64 * hop_ms / 1000.0;
-            assert!(
-                hop_ms <= 10.0 && chunk_ms <= 160.0 && context_s >= 1.0,
-                "{name}"
-            );
+            for &rate in STUDENT_RATES {
+                let c = preset(name, rate, vec!["syllable".into()]).unwrap();
+                let hop_ms = 1000.0 * c.hop_samples() as f64 / c.sample_rate as f64;
+                let chunk_ms = hop_ms * c.chunk_frames as f64;
+                let context_s = c.cache_frames() as f64 * hop_ms / 1000.0;
+                assert!(
+                    hop_ms == 10.0 && chunk_ms <= 160.0 && context_s >= 1.0,
+                    "{name} at {rate} Hz"
+                );
+            }
         }
     }
 
     #[test]
+    fn only_the_first_layer_grows_with_the_rate() {
+        let low = preset(DEFAULT_PRESET, 16_000, vec!["a".into()]).unwrap();
+        let high = preset(DEFAULT_PRESET, 48_000, vec!["a".into()]).unwrap();
+        assert_eq!(high.conv[0].stride, 3 * low.conv[0].stride);
+        assert_eq!(high.conv[0].kernel, 3 * low.conv[0].kernel);
+        assert_eq!(high.conv[1..], low.conv[1..]);
+        let first_layer = |c: &StudentConfig| {
+            let k = c.conv[0];
+            (c.sample_rate as usize / k.stride * k.channels * k.kernel) as u64
+        };
+        assert_eq!(
+            high.macs_per_second() - low.macs_per_second(),
+            first_layer(&high) - first_layer(&low)
+        );
+    }
+
+    #[test]
+    fn a_rate_without_a_whole_hop_is_refused_by_name() {
+        let err = preset("recorder", 22_050, vec!["a".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("22050 Hz") && err.contains("multiple of 1600 Hz"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn default_preset_is_within_budget() {
-        let c = preset(DEFAULT_PRESET, vec!["syllable".into()]).unwrap();
+        let c = preset(DEFAULT_PRESET, BASE_RATE, vec!["syllable".into()]).unwrap();
         assert!(c.macs_per_second() <= 50_000_000, "{}", c.macs_per_second());
     }
 }

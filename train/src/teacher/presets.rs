@@ -6,7 +6,7 @@
 //! 10 ms hop.
 
 use crate::student::config::StudentConfig;
-use crate::student::presets::conv;
+use crate::student::presets::{at_rate, conv};
 
 /// Every teacher preset with what it is for.
 pub const TEACHER_PRESETS: &[(&str, &str)] = &[
@@ -28,9 +28,10 @@ pub fn is_teacher(name: &str) -> bool {
     TEACHER_PRESETS.iter().any(|(n, _)| *n == name)
 }
 
-/// The architecture of a teacher preset, at 16 kHz with a 10 ms hop, seeing `window_s` seconds.
+/// The architecture of a teacher preset at `rate` Hz with a 10 ms hop, seeing `window_s` seconds.
 pub fn teacher_preset(
     name: &str,
+    rate: u32,
     classes: Vec<String>,
     window_s: f64,
 ) -> anyhow::Result<StudentConfig> {
@@ -70,16 +71,16 @@ pub fn teacher_preset(
                 .join(", ")
         ),
     };
-    let sample_rate = 16_000;
+    let front = at_rate(front, rate, name)?;
     let hop: usize = front.iter().map(|c| c.stride).product();
-    let window_frames = (window_s * sample_rate as f64 / hop as f64).round() as usize;
+    let window_frames = (window_s * rate as f64 / hop as f64).round() as usize;
     anyhow::ensure!(
         window_frames >= 10,
         "a teacher window of {window_s} s is too short"
     );
     let config = StudentConfig {
         preset: name.to_string(),
-        sample_rate,
+        sample_rate: rate,
         conv: front,
         d_model,
         heads,
@@ -96,23 +97,24 @@ pub fn teacher_preset(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::student::presets::BASE_RATE;
 
     #[test]
     fn sizes_match_their_promise() {
         let classes = vec!["call".to_string()];
-        let cpu = teacher_preset("teacher-cpu", classes.clone(), 3.0).unwrap();
+        let cpu = teacher_preset("teacher-cpu", BASE_RATE, classes.clone(), 3.0).unwrap();
         assert_eq!((cpu.hop_samples(), cpu.chunk_frames), (160, 300));
         assert!(
             (2_000_000..6_000_000).contains(&cpu.parameters()),
             "{}",
             cpu.parameters()
         );
-        let big = teacher_preset("teacher-animal2vec", classes, 3.0).unwrap();
+        let big = teacher_preset("teacher-animal2vec", BASE_RATE, classes, 3.0).unwrap();
         assert!(
             (280_000_000..340_000_000).contains(&big.parameters()),
             "{}",
             big.parameters()
         );
-        assert!(teacher_preset("teacher-xl", vec![], 3.0).is_err());
+        assert!(teacher_preset("teacher-xl", BASE_RATE, vec![], 3.0).is_err());
     }
 }

@@ -40,6 +40,9 @@ pub struct PretrainConfig {
     pub val_fraction: f64,
     /// Teacher preset.
     pub preset: String,
+    /// Sample rate of the encoder, Hz (audio is resampled to it).
+    #[serde(default = "crate::student::presets::base_rate")]
+    pub rate: u32,
     /// Seconds per training window.
     pub window_s: f64,
     pub seed: u64,
@@ -104,7 +107,12 @@ pub fn pretrain(cfg: &PretrainConfig, dir: &Path, show_progress: bool) -> Result
         cfg.tau.0 <= cfg.tau.1 && cfg.tau.1 < 1.0,
         "tau must ramp up and stay below 1"
     );
-    let arch = teacher_preset(&cfg.preset, vec!["vocalization".into()], cfg.window_s)?;
+    let arch = teacher_preset(
+        &cfg.preset,
+        cfg.rate,
+        vec!["vocalization".into()],
+        cfg.window_s,
+    )?;
     ensure!(
         (1..=arch.layers).contains(&cfg.top_k),
         "--top-k must be between 1 and the {} layers",
@@ -294,6 +302,7 @@ pub fn read_architecture(dir: &Path) -> Result<StudentConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::student::presets::BASE_RATE;
 
     #[test]
     fn masks_cover_about_half_in_spans() {
@@ -308,7 +317,7 @@ mod tests {
     #[test]
     fn ema_moves_towards_the_online_weights() {
         let device = Device::flex();
-        let arch = teacher_preset("teacher-cpu", vec!["a".into()], 0.5).unwrap();
+        let arch = teacher_preset("teacher-cpu", BASE_RATE, vec!["a".into()], 0.5).unwrap();
         device.seed(1);
         let a = arch.init(&device);
         device.seed(2);

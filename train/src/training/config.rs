@@ -29,6 +29,9 @@ pub struct TrainConfig {
     pub noise_snr_db: (f32, f32),
     /// Architecture preset (a student tier, or a teacher preset for fine-tuning from scratch).
     pub preset: String,
+    /// Sample rate of the model, Hz (audio is resampled to it; a pretrained encoder keeps its own).
+    #[serde(default = "crate::student::presets::base_rate")]
+    pub rate: u32,
     /// A pretraining run whose encoder (architecture and weights) the model starts from.
     #[serde(default)]
     pub init: Option<PathBuf>,
@@ -102,13 +105,20 @@ pub fn architecture(cfg: &TrainConfig) -> Result<StudentConfig> {
     let classes = vec![cfg.class_name.clone()];
     if let Some(init) = &cfg.init {
         let mut arch = read_architecture(init)?;
+        anyhow::ensure!(
+            arch.sample_rate == cfg.rate,
+            "the pretrained encoder in {} runs at {} Hz, not at the {} Hz asked for",
+            init.display(),
+            arch.sample_rate,
+            cfg.rate
+        );
         arch.classes = classes;
         return Ok(arch);
     }
     if is_teacher(&cfg.preset) {
-        return teacher_preset(&cfg.preset, classes, DEFAULT_WINDOW_S);
+        return teacher_preset(&cfg.preset, cfg.rate, classes, DEFAULT_WINDOW_S);
     }
-    preset(&cfg.preset, classes)
+    preset(&cfg.preset, cfg.rate, classes)
 }
 
 /// Learning rate at `step`: linear warmup, then cosine decay to zero.

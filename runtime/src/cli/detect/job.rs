@@ -113,6 +113,7 @@ impl Job {
                 detection.non_finite_samples
             ));
         }
+        warnings.extend(self.spec.unheard_band(detection.info.sample_rate));
         let classes = self.spec.classes();
         // Raven's Begin File is the bare file name; the other formats name the recording by its
         // path below the input folder, so tables of a whole tree can be concatenated.
