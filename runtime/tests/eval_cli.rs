@@ -280,3 +280,48 @@ fn a_malformed_reference_names_the_file_and_line() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Segment scores beside the event scores: a reference and predictions with known segments.
+#[test]
+fn segments_count_where_either_side_is_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let (refs, preds) = (dir.path().join("ref"), dir.path().join("pred"));
+    for (folder, events) in [
+        // Segments 0, 1 and 2 (1.9-2.1 s straddles a boundary), and 5.
+        (&refs, vec![(0.2, 0.4), (1.9, 2.1), (5.0, 5.5)]),
+        // Segment 0 (twice: counted once) and segment 3; 2.0 s ends on a boundary.
+        (
+            &preds,
+            vec![(0.25, 0.35), (0.5, 0.6), (1.5, 2.0), (3.0, 3.1)],
+        ),
+    ] {
+        std::fs::create_dir_all(folder).unwrap();
+        let table = folder.join("rec.Table.1.selections.txt");
+        std::fs::write(table, raven_table(&events, "call")).unwrap();
+    }
+    let args = [
+        "--ref",
+        refs.to_str().unwrap(),
+        "--pred",
+        preds.to_str().unwrap(),
+    ];
+    let (json, _) = eval_json(&args);
+    assert_eq!(json["segment_s"].as_f64(), Some(1.0));
+    let seg = &json["all"]["segment"];
+    let n = |k: &str| seg[k].as_u64().unwrap();
+    // Positive in both: 0, 1; predictions only: 3; reference only: 2, 5.
+    assert_eq!((n("tp"), n("fp"), n("fn")), (2, 1, 2), "{seg}");
+
+    // Half-second segments: reference 0, 3, 4, 10; predictions 0, 1, 3, 6.
+    let (json, _) = eval_json(&[&args[..], &["--segment", "0.5"]].concat());
+    let seg = &json["all"]["segment"];
+    let n = |k: &str| seg[k].as_u64().unwrap();
+    assert_eq!((n("tp"), n("fp"), n("fn")), (2, 2, 2), "{seg}");
+
+    let out = hark(&[&["eval"], &args[..], &["--segment", "0"]].concat());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--segment"), "{}", stderr(&out));
+    // The table prints them under the event rows.
+    let out = hark(&[&["eval"], &args[..]].concat());
+    assert!(stdout(&out).contains("seg F1"), "{}", stdout(&out));
+}

@@ -8,6 +8,7 @@ use clap::Args;
 use hark::eval::annotations::{Annotation, read_recordings};
 use hark::eval::pairing::{Pairing, pair_recordings};
 use hark::eval::score::{Counts, Report, Score, THRESHOLDS};
+use hark::eval::segments::{DEFAULT_SEGMENT_S, check_segment_s};
 use serde_json::{Value, json};
 
 /// The flags of `hark eval`; the matching rules go in the long help, where users look for them.
@@ -18,6 +19,14 @@ their intersection over union (IoU) exceeds 0.3 (and, for the F1@0.5 column, 0.5
 matches at most one other (a maximum bipartite matching per recording). Counts are pooled over \
 recordings; F1 = TP / (TP + (FP + FN) / 2). Onset and offset errors are the medians of \
 |predicted - reference| over the pairs matched at IoU > 0.3.
+
+Segments: beside the events, each recording is cut into segments of --segment seconds (1 by \
+default) from its start; a segment is positive on a side when an event of that side (and class) \
+overlaps it by more than an instant, so an event ending on a boundary stays out of the next \
+segment. Segments positive on both sides are TPs, on the predicted side only FPs, on the \
+reference side only FNs, pooled over recordings (and classes, for `all`) like the events; the \
+second table (JSON `segment`) gives their P, R, F1. This forgives the boundary errors that IoU \
+punishes, and compares with models that score fixed windows.
 
 Recordings: reference and prediction files are paired by recording name: the file name without \
 folders, without `.Table.1.selections.txt`, `.selections.txt` or `.txt`, and without an audio \
@@ -40,7 +49,7 @@ apart by Raven's header), a CSV with a header naming `file`, `onset_s`, `offset_
 `label` or `class`, or a folder of such files (audio and other files in it are skipped).
 
 Exit status: 0 when scored; 1 on an error (an unreadable file or line, a recording annotated \
-twice, no recording with both a reference and predictions).")]
+twice, no recording with both a reference and predictions, a --segment that is not above 0).")]
 pub struct EvalArgs {
     /// Reference annotations: a folder of Raven selection tables or Audacity label files
     /// (`<recording>.txt`), one such file, or a CSV (`file,onset_s,offset_s,...,label`).
@@ -58,6 +67,10 @@ pub struct EvalArgs {
     /// channel (for the tables of `hark detect --each-channel`).
     #[arg(long)]
     pub by_channel: bool,
+    /// Segment length in seconds for the segment-based scores: each recording is cut into
+    /// segments of this length, positive where an event overlaps them.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_SEGMENT_S)]
+    pub segment: f64,
     /// Print one JSON object (on one line) instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -65,12 +78,13 @@ pub struct EvalArgs {
 
 /// Reads both sets, pairs their recordings, scores them and prints the table or the JSON.
 pub fn eval(args: &EvalArgs) -> Result<()> {
+    let segment_s = check_segment_s(args.segment).context("--segment")?;
     let reference = read_recordings(&args.reference).context("reading the reference (--ref)")?;
     let predicted = read_recordings(&args.pred).context("reading the predictions (--pred)")?;
     let pairing = pair_recordings(reference, predicted)?;
     check_names_meet(&pairing)?;
     report_unpaired(&pairing);
-    let mut report = Report::new(args.class_agnostic);
+    let mut report = Report::new(args.class_agnostic, segment_s);
     for paired in &pairing.recordings {
         let reference = &paired.reference.annotations[..];
         let predicted = paired
@@ -98,17 +112,28 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     if args.json {
         println!("{}", to_json(args, &pairing, &report));
     } else {
-        print!("{}", table(&report));
-        let n = pairing.recordings.len();
-        println!(
-            "{n} recording{}; TP, FP, FN, P, R, F1 at IoU > {}; onset/offset: median |error| of \
-             the pairs matched at IoU > {}",
-            if n == 1 { "" } else { "s" },
-            THRESHOLDS[0],
-            THRESHOLDS[0]
-        );
+        print_tables(&report, pairing.recordings.len());
     }
     Ok(())
+}
+
+/// Prints the event table and the segment table, each with a line that says what it counts.
+fn print_tables(report: &Report, recordings: usize) {
+    print!("{}", table(report));
+    println!(
+        "{recordings} recording{}; TP, FP, FN, P, R, F1 at IoU > {}; onset/offset: median |error| \
+         of the pairs matched at IoU > {}",
+        if recordings == 1 { "" } else { "s" },
+        THRESHOLDS[0],
+        THRESHOLDS[0]
+    );
+    println!();
+    print!("{}", segment_table(report));
+    println!(
+        "segment-based, {} s segments: a segment is positive where an event overlaps it; seg TP, \
+         FP, FN count segments, pooled over recordings",
+        report.segment_s
+    );
 }
 
 /// Fails when both sides name recordings but none in common: a wrong folder or a naming scheme
@@ -228,23 +253,38 @@ fn class_display(label: &str) -> &str {
     if label.is_empty() { "(none)" } else { label }
 }
 
-/// The aligned plain-text table: a row per class, then "all".
-fn table(report: &Report) -> String {
+/// The rows of the tables: a row per class, then "all".
+fn rows(report: &Report) -> Vec<(&str, &Score)> {
     let mut rows: Vec<(&str, &Score)> = report
         .class_names()
         .into_iter()
         .map(|name| (class_display(name), &report.classes[name]))
         .collect();
     rows.push(("all", &report.all));
+    rows
+}
+
+/// The width of the tables' first column.
+fn name_width(rows: &[(&str, &Score)]) -> usize {
     let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
-    let width = width.max("class".len());
+    width.max("class".len())
+}
+
+/// A rate as the tables print it: `-` where it is undefined.
+fn rate(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |v| format!("{v:.3}"))
+}
+
+/// The aligned plain-text table of the event scores: a row per class, then "all".
+fn table(report: &Report) -> String {
+    let rows = rows(report);
+    let width = name_width(&rows);
     let mut out = format!(
         "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>9} {:>9}\n",
         "class", "TP", "FP", "FN", "P", "R", "F1", "F1@0.5", "onset ms", "offset ms"
     );
     for (name, score) in rows {
         let c = score.counts[0];
-        let rate = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
         let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
         out += &format!(
             "{name:<width$} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6.3} {:>7.3} {:>9} {:>9}\n",
@@ -257,6 +297,30 @@ fn table(report: &Report) -> String {
             score.counts[1].f1(),
             ms(score.median_onset_error_ms()),
             ms(score.median_offset_error_ms()),
+        );
+    }
+    out
+}
+
+/// The aligned plain-text table of the segment scores, rows as in [`table`]; its columns say
+/// `seg` so that no line reads as an event count.
+fn segment_table(report: &Report) -> String {
+    let rows = rows(report);
+    let width = name_width(&rows);
+    let mut out = format!(
+        "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+        "class", "seg TP", "seg FP", "seg FN", "seg P", "seg R", "seg F1"
+    );
+    for (name, score) in rows {
+        let c = score.segments;
+        out += &format!(
+            "{name:<width$} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6.3}\n",
+            c.tp,
+            c.fp,
+            c.fn_,
+            rate(precision(&c)),
+            rate(recall(&c)),
+            c.f1(),
         );
     }
     out
@@ -296,6 +360,7 @@ fn to_json(args: &EvalArgs, pairing: &Pairing, report: &Report) -> Value {
         "class_agnostic": report.class_agnostic,
         "by_channel": args.by_channel,
         "iou_thresholds": THRESHOLDS,
+        "segment_s": report.segment_s,
         "recordings": pairing.recordings.len(),
         "recordings_without_predictions":
             pairing.without_predictions().map(|p| p.key.as_str()).collect::<Vec<_>>(),
@@ -306,22 +371,29 @@ fn to_json(args: &EvalArgs, pairing: &Pairing, report: &Report) -> Value {
     })
 }
 
-/// One score: counts and rates at each threshold (keys `iou_0.3`, `iou_0.5`), median errors;
-/// `null` for a rate or error that is undefined (nothing predicted, nothing matched).
+/// One score: counts and rates at each threshold (keys `iou_0.3`, `iou_0.5`), median errors,
+/// and the segment counts and rates (key `segment`); `null` for a rate or error that is
+/// undefined (nothing predicted, nothing matched).
 fn score_json(score: &Score) -> Value {
     let mut out = json!({
         "median_onset_error_ms": round_ms(score.median_onset_error_ms()),
         "median_offset_error_ms": round_ms(score.median_offset_error_ms()),
+        "segment": counts_json(&score.segments),
     });
     for (counts, threshold) in score.counts.iter().zip(THRESHOLDS) {
-        out[format!("iou_{threshold}")] = json!({
-            "tp": counts.tp,
-            "fp": counts.fp,
-            "fn": counts.fn_,
-            "precision": precision(counts),
-            "recall": recall(counts),
-            "f1": counts.f1(),
-        });
+        out[format!("iou_{threshold}")] = counts_json(counts);
     }
     out
+}
+
+/// Counts with their rates.
+fn counts_json(counts: &Counts) -> Value {
+    json!({
+        "tp": counts.tp,
+        "fp": counts.fp,
+        "fn": counts.fn_,
+        "precision": precision(counts),
+        "recall": recall(counts),
+        "f1": counts.f1(),
+    })
 }

@@ -1,6 +1,7 @@
 //! Scoring detections: reading reference [`annotations`], [`pairing`] them with prediction files
-//! by recording, and [`score`]-ing the events of each pair.
+//! by recording, and [`score`]-ing the events of each pair, and fixed time [`segments`] of it.
 
 pub mod annotations;
 pub mod pairing;
 pub mod score;
+pub mod segments;

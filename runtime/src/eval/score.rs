@@ -1,12 +1,13 @@
 //! Event-level scoring: a predicted event matches a reference event when their IoU exceeds a
 //! threshold; matches are a maximum bipartite matching per file; F = TP / (TP + (FP + FN) / 2).
 //! A [`Report`] pools the counts of all recordings, per class and overall, at the IoU thresholds
-//! of [`THRESHOLDS`].
+//! of [`THRESHOLDS`], and beside them the [`segments`](crate::eval::segments) counts.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::eval::annotations::Annotation;
+use crate::eval::segments::count_segments;
 
 /// The IoU thresholds a [`Report`] scores at: 0.3 is the DCASE bioacoustics rule; 0.5 shows how
 /// much of that depends on loose boundaries. Timing errors are taken at the first.
@@ -137,12 +138,14 @@ fn augment(
     false
 }
 
-/// Scores pooled over recordings for one class (or all): counts at each of [`THRESHOLDS`], and
-/// the timing errors of the pairs matched at the first.
+/// Scores pooled over recordings for one class (or all): counts at each of [`THRESHOLDS`], the
+/// timing errors of the pairs matched at the first, and the segment counts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Score {
     /// Counts at each threshold of [`THRESHOLDS`], in that order.
     pub counts: [Counts; THRESHOLDS.len()],
+    /// Segment-based counts ([`count_segments`]): TP, FP, FN are segments, not events.
+    pub segments: Counts,
     /// |predicted onset - reference onset| in ms, one per pair matched at IoU > `THRESHOLDS[0]`.
     pub onset_errors_ms: Vec<f64>,
     /// |predicted offset - reference offset| in ms, for the same pairs.
@@ -162,11 +165,22 @@ impl Score {
         }
     }
 
+    /// Adds one recording's segment counts (of one class) for segments of `segment_s` seconds.
+    pub fn add_segments(
+        &mut self,
+        reference: &[(f64, f64)],
+        predicted: &[(f64, f64)],
+        segment_s: f64,
+    ) {
+        self.segments += count_segments(reference, predicted, segment_s);
+    }
+
     /// Pools another score into this one.
     pub fn merge(&mut self, other: &Score) {
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             *mine += *theirs;
         }
+        self.segments += other.segments;
         self.onset_errors_ms.extend(&other.onset_errors_ms);
         self.offset_errors_ms.extend(&other.offset_errors_ms);
     }
@@ -195,7 +209,7 @@ fn median(values: &[f64]) -> Option<f64> {
 }
 
 /// Scores of a set of recordings, pooled over recordings: per class name and overall.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// Per class name; empty when class-agnostic.
     pub classes: BTreeMap<String, Score>,
@@ -204,23 +218,29 @@ pub struct Report {
     pub all: Score,
     /// Whether class names were ignored, any prediction matching any reference event.
     pub class_agnostic: bool,
+    /// The length of the segments of the segment-based counts, in seconds.
+    pub segment_s: f64,
 }
 
 impl Report {
-    /// An empty report; `class_agnostic` ignores class names.
-    pub fn new(class_agnostic: bool) -> Self {
+    /// An empty report; `class_agnostic` ignores class names; `segment_s` is the segment length
+    /// in seconds, as [`check_segment_s`](crate::eval::segments::check_segment_s) passes it.
+    pub fn new(class_agnostic: bool, segment_s: f64) -> Self {
         Report {
+            classes: BTreeMap::new(),
+            all: Score::default(),
             class_agnostic,
-            ..Report::default()
+            segment_s,
         }
     }
 
-    /// Scores one recording. Class by class, events match only events of the same label;
-    /// class-agnostic, any with any.
+    /// Scores one recording. Class by class, events match only events of the same label, and a
+    /// segment is positive for a class where an event of that class overlaps it; class-agnostic,
+    /// any with any.
     pub fn add_recording(&mut self, reference: &[Annotation], predicted: &[Annotation]) {
         if self.class_agnostic {
-            self.all
-                .add(&spans(reference, None), &spans(predicted, None));
+            let score = self.score(&spans(reference, None), &spans(predicted, None));
+            self.all.merge(&score);
             return;
         }
         let mut labels: Vec<&str> = reference
@@ -231,8 +251,7 @@ impl Report {
         labels.sort_unstable();
         labels.dedup();
         for label in labels {
-            let mut score = Score::default();
-            score.add(
+            let score = self.score(
                 &spans(reference, Some(label)),
                 &spans(predicted, Some(label)),
             );
@@ -242,6 +261,14 @@ impl Report {
                 .or_default()
                 .merge(&score);
         }
+    }
+
+    /// One recording's score (of one class): events and segments.
+    fn score(&self, reference: &[(f64, f64)], predicted: &[(f64, f64)]) -> Score {
+        let mut score = Score::default();
+        score.add(reference, predicted);
+        score.add_segments(reference, predicted, self.segment_s);
+        score
     }
 
     /// The class names in reading order: numbers by value (syllable types `2` before `10`), then
@@ -274,7 +301,7 @@ fn natural_order(a: &str, b: &str) -> Ordering {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -315,11 +342,11 @@ mod tests {
         assert!((c.f1() - 2.0 / 3.0).abs() < 1e-12);
     }
 
-    fn counts(tp: usize, fp: usize, fn_: usize) -> Counts {
+    pub(crate) fn counts(tp: usize, fp: usize, fn_: usize) -> Counts {
         Counts { tp, fp, fn_ }
     }
 
-    fn event(label: &str, onset_s: f64, offset_s: f64) -> Annotation {
+    pub(crate) fn event(label: &str, onset_s: f64, offset_s: f64) -> Annotation {
         Annotation {
             onset_s,
             offset_s,
@@ -356,7 +383,7 @@ mod tests {
     fn a_prediction_of_the_wrong_class_is_a_false_positive_and_a_miss() {
         let reference = [event("A", 0.0, 0.1), event("B", 1.0, 1.1)];
         let predicted = [event("A", 0.0, 0.1), event("A", 1.0, 1.1)];
-        let mut report = Report::new(false);
+        let mut report = Report::new(false, 1.0);
         report.add_recording(&reference, &predicted);
         // A second recording, pooled: one more A, missed.
         report.add_recording(&[event("A", 5.0, 5.2)], &[]);
@@ -365,7 +392,7 @@ mod tests {
         assert_eq!(report.all.counts[0], counts(1, 1, 2));
         assert!((report.all.counts[0].f1() - 1.0 / 2.5).abs() < 1e-12);
 
-        let mut agnostic = Report::new(true);
+        let mut agnostic = Report::new(true, 1.0);
         agnostic.add_recording(&reference, &predicted);
         agnostic.add_recording(&[event("A", 5.0, 5.2)], &[]);
         assert!(agnostic.classes.is_empty());
@@ -375,7 +402,7 @@ mod tests {
 
     #[test]
     fn class_names_read_in_numeric_order() {
-        let mut report = Report::new(false);
+        let mut report = Report::new(false, 1.0);
         let events: Vec<Annotation> = ["10", "syllable", "2", "0", "call"]
             .iter()
             .map(|l| event(l, 0.0, 0.1))
