@@ -117,7 +117,7 @@ pub fn render(
         .map(|e| Annotation {
             onset_s: (e.onset_s - start_s) / factor,
             offset_s: (e.offset_s - start_s) / factor,
-            label: String::new(),
+            label: e.label.clone(),
             channel: None,
         })
         .collect();

@@ -10,6 +10,7 @@ use crate::data::augment::augment;
 use crate::data::batch::{SPEED_PROBABILITY, SPEED_RANGE, render};
 use crate::data::noise::NoiseBank;
 use crate::data::recordings::Recording;
+use crate::data::targets::UNKNOWN;
 use crate::teacher::tracks::Track;
 
 /// A recording with its teacher track; `labelled` when its events are annotations.
@@ -120,8 +121,12 @@ impl DistillCropper<'_> {
 }
 
 /// A frame's target: its label and the teacher's probability mixed by the label's weight `w`;
-/// with `keep_positives`, never below the label, so the teacher only raises negatives.
+/// with `keep_positives`, never below the label, so the teacher only raises negatives. Where
+/// nobody labelled the frame, the teacher alone.
 fn blend(label: f32, teacher: f32, w: f32, keep_positives: bool) -> f32 {
+    if label == UNKNOWN {
+        return teacher;
+    }
     let mixed = w * label + (1.0 - w) * teacher;
     if keep_positives {
         mixed.max(label)

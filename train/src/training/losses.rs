@@ -9,30 +9,44 @@ use super::trainee::Trainee;
 use crate::distill::crops::DistillBatch;
 
 /// Mean sigmoid focal loss of `logits` against 0/1 `targets` (same shape):
-/// `-alpha (1-p)^gamma log p` on positives, `-(1-alpha) p^gamma log(1-p)` on negatives.
+/// `-alpha (1-p)^gamma log p` on positives, `-(1-alpha) p^gamma log(1-p)` on negatives; frames
+/// whose target is [`UNKNOWN`](crate::data::targets::UNKNOWN) are left out.
 pub fn focal_loss<const D: usize>(
     logits: Tensor<D>,
     targets: Tensor<D>,
     alpha: f32,
     gamma: f32,
 ) -> Tensor<1> {
+    let (targets, known) = split_unknown(targets);
     let p = sigmoid(logits.clone());
     let log_p = log_sigmoid(logits.clone());
     let log_not_p = log_sigmoid(logits.neg());
     let pos = (p.clone().neg() + 1.0).powf_scalar(gamma) * log_p * alpha;
     let neg = p.powf_scalar(gamma) * log_not_p * (1.0 - alpha);
     let per_frame = targets.clone() * pos + (targets.neg() + 1.0) * neg;
-    per_frame.mean().neg()
+    known_mean(per_frame, known).neg()
 }
 
-/// Mean binary cross-entropy of `logits` against soft `targets` in 0..1 (same shape). Its
-/// minimum is at `p = target`, so a student learns the teacher's probabilities as they are; the
-/// focal loss would pull them towards 0.5 (for a target of 0.9 its minimum is at p = 0.69),
-/// where the event thresholds sit.
+/// Mean binary cross-entropy of `logits` against soft `targets` in 0..1 (same shape), without
+/// [`UNKNOWN`](crate::data::targets::UNKNOWN) frames. Its minimum is at `p = target`, so a
+/// student learns the teacher's probabilities as they are; the focal loss would pull them
+/// towards 0.5 (for a target of 0.9 its minimum is at p = 0.69), where the event thresholds sit.
 pub fn soft_bce<const D: usize>(logits: Tensor<D>, targets: Tensor<D>) -> Tensor<1> {
+    let (targets, known) = split_unknown(targets);
     let per_frame = targets.clone() * log_sigmoid(logits.clone())
         + (targets.neg() + 1.0) * log_sigmoid(logits.neg());
-    per_frame.mean().neg()
+    known_mean(per_frame, known).neg()
+}
+
+/// The targets with unknown (negative) frames set to 0, and a mask that is 1 where they are known.
+fn split_unknown<const D: usize>(targets: Tensor<D>) -> (Tensor<D>, Tensor<D>) {
+    let known = targets.clone().greater_equal_elem(0.0).float();
+    (targets.clamp_min(0.0), known)
+}
+
+/// The mean of `values` over the known frames (0 when none is known).
+fn known_mean<const D: usize>(values: Tensor<D>, known: Tensor<D>) -> Tensor<1> {
+    (values * known.clone()).sum() / known.sum().clamp_min(1.0)
 }
 
 /// The loss of one batch: the focal loss on frame targets (annotations, teacher probabilities
@@ -86,6 +100,7 @@ pub(super) fn step_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::targets::UNKNOWN;
 
     #[test]
     fn soft_targets_are_learnt_as_they_are() {
@@ -101,6 +116,30 @@ mod tests {
         for q in [0.1, 0.6, 0.9] {
             assert!(loss(q, q) < loss(q - 0.05, q) && loss(q, q) < loss(q + 0.05, q));
         }
+    }
+
+    #[test]
+    fn unknown_frames_weigh_nothing() {
+        let device = Device::flex();
+        let logits = Tensor::<1>::from_floats([2.0, -1.0, 3.0], &device);
+        let with = |t: [f32; 3]| {
+            let t = Tensor::<1>::from_floats(t, &device);
+            (
+                focal_loss(logits.clone(), t.clone(), 0.25, 2.0).into_scalar::<f32>(),
+                soft_bce(logits.clone(), t).into_scalar::<f32>(),
+            )
+        };
+        let known = {
+            let two = Tensor::<1>::from_floats([2.0, -1.0], &device);
+            let t = Tensor::<1>::from_floats([1.0, 0.0], &device);
+            (
+                focal_loss(two.clone(), t.clone(), 0.25, 2.0).into_scalar::<f32>(),
+                soft_bce(two, t).into_scalar::<f32>(),
+            )
+        };
+        let got = with([1.0, 0.0, UNKNOWN]);
+        assert!((got.0 - known.0).abs() < 1e-6 && (got.1 - known.1).abs() < 1e-6);
+        assert!(with([1.0, 0.0, 0.0]).1 > got.1, "a known frame counts");
     }
 
     #[test]
