@@ -67,7 +67,7 @@ fn default_model_is_distilled_and_finds_song_in_field_mixes() {
     // The dev field-mix set of docs/quality.md.
     let out = tempfile::tempdir().unwrap();
     let cfg = SynthConfig {
-        calls: data.join("finch-bird0"),
+        calls: Some(data.join("finch-bird0")),
         csv: None,
         split: Split::Val,
         val_fraction: 0.2,
@@ -79,6 +79,9 @@ fn default_model_is_distilled_and_finds_song_in_field_mixes() {
         occupancy: 0.05,
         rate: 32000,
         seed: 7,
+        synthetic_calls: 0.0,
+        nuisance_per_min: 0.0,
+        mark_unlabelled: false,
     };
     synthesize(&cfg).unwrap();
     let counts = counts_on(&audio_files(&out.path().join("wav")).unwrap());

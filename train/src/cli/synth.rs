@@ -10,9 +10,10 @@ use super::flags::SplitFlag;
 
 #[derive(clap::Args)]
 pub struct SynthArgs {
-    /// Folder of annotated WAV/FLAC recordings the calls are cut from.
+    /// Folder of annotated WAV/FLAC recordings the calls are cut from (not needed, and not read,
+    /// with `--synthetic-calls 1`).
     #[arg(long)]
-    calls: PathBuf,
+    calls: Option<PathBuf>,
     /// Annotation CSV instead of Raven tables next to the audio.
     #[arg(long)]
     csv: Option<PathBuf>,
@@ -45,6 +46,20 @@ pub struct SynthArgs {
     rate: u32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Share (0..1) of the laid-in phrases drawn from the synthetic call generator (FM sweeps,
+    /// harmonic stacks, trills, pulse trains, buzzes; labelled `synthetic`) instead of `--calls`.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    synthetic_calls: f64,
+    /// Mean number of unannotated nuisance sounds (wind, rain, traffic, handling thumps, distant
+    /// aircraft) laid in per minute of mix, 0 to 25 dB over the background; listed in
+    /// nuisances.csv.
+    #[arg(long = "nuisance", value_name = "PER_MINUTE", default_value_t = 0.0)]
+    nuisance_per_min: f64,
+    /// Write the soundscapes' own loud sounds (found by band energy, 300 Hz to 15 kHz) as
+    /// stretches labelled `?`: training counts them as neither calls nor background, for mixes
+    /// that train a general detector (which must not learn to ignore the animals in them).
+    #[arg(long)]
+    mark_unlabelled: bool,
 }
 
 /// `hark-train synth`.
@@ -62,13 +77,17 @@ pub fn run(a: SynthArgs) -> Result<()> {
         occupancy: a.occupancy,
         rate: a.rate,
         seed: a.seed,
+        synthetic_calls: a.synthetic_calls,
+        nuisance_per_min: a.nuisance_per_min,
+        mark_unlabelled: a.mark_unlabelled,
     };
     let s = synthesize(&cfg)?;
     println!(
-        "wrote {} mixes ({:.1} min) with {} calls to {}",
+        "wrote {} mixes ({:.1} min) with {} calls and {} nuisance sounds to {}",
         s.files,
         s.seconds / 60.0,
         s.calls,
+        s.nuisances,
         cfg.out.display()
     );
     Ok(())

@@ -1,9 +1,11 @@
-//! One field mix: a background with phrases laid in at chosen SNRs, none overlapping.
+//! One field mix: a background with unannotated nuisance sounds and phrases laid in at chosen
+//! SNRs, no two phrases overlapping.
 
 use hark::eval::annotations::Annotation;
 use rand::Rng;
 use rand::rngs::StdRng;
 
+use super::nuisance::{Kind, exponential, random_nuisance};
 use super::phrase::Phrase;
 use crate::data::level::power;
 
@@ -13,6 +15,11 @@ const SPACING_S: f64 = 0.3;
 pub const BACKGROUND_DBFS: (f32, f32) = (-50.0, -25.0);
 /// Loudest sample allowed in the finished mix (the whole mix is scaled down to it).
 const PEAK: f32 = 0.9;
+/// Level range of a nuisance's loudest 0.1 s over the background's RMS, dB: from as loud as the
+/// soundscape to a gust or thump that dwarfs it.
+pub const NUISANCE_DB: (f32, f32) = (0.0, 25.0);
+/// Window of a nuisance's level, seconds: about what an energy trigger integrates over.
+const LOUDEST_S: f64 = 0.1;
 
 /// A call laid into the mix.
 #[derive(Debug, Clone)]
@@ -22,24 +29,45 @@ pub struct Placed {
     pub snr_db: f32,
 }
 
-/// Sets `background` to a random level, then adds phrases drawn by `next_phrase` at random free
-/// places until their calls cover `occupancy` of the time (or no free place is found). Each
-/// phrase's gain puts its calls `snr_db` (drawn per phrase) over the background's power where it
-/// lands. Returns the mix and its calls in time order.
+/// A nuisance sound laid into the mix (not annotated).
+#[derive(Debug, Clone)]
+pub struct Laid {
+    pub kind: Kind,
+    /// Where it sounds, seconds (cut at the mix's end).
+    pub onset_s: f64,
+    pub offset_s: f64,
+    /// Its loudest 0.1 s over the background's RMS, dB.
+    pub level_db: f32,
+}
+
+/// A finished mix: the audio, its annotated calls in time order, and the nuisances under them.
+#[derive(Debug, Clone)]
+pub struct Mix {
+    pub audio: Vec<f32>,
+    pub calls: Vec<Placed>,
+    pub nuisances: Vec<Laid>,
+}
+
+/// Sets `background` to a random level, lays in nuisance sounds (`nuisance_per_min` a minute on
+/// average, none at 0), then adds phrases drawn by `next_phrase` at random free places until
+/// their calls cover `occupancy` of the time (or no free place is found). Each phrase's gain puts
+/// its calls `snr_db` (drawn per phrase) over the power where it lands, nuisances included.
 pub fn mix(
     mut background: Vec<f32>,
     rate: u32,
     occupancy: f64,
     snr_db: (f32, f32),
+    nuisance_per_min: f64,
     rng: &mut StdRng,
     mut next_phrase: impl FnMut(&mut StdRng) -> Option<Phrase>,
-) -> (Vec<f32>, Vec<Placed>) {
+) -> Mix {
     let level = 10f32.powf(rng.random_range(BACKGROUND_DBFS.0..BACKGROUND_DBFS.1) / 20.0);
     let whole = power(&background);
     if whole > 0.0 {
         let g = level / whole.sqrt();
         background.iter_mut().for_each(|v| *v *= g);
     }
+    let nuisances = lay_nuisances(&mut background, level, rate, nuisance_per_min, rng);
     let floor = (level * level).max(1e-12);
     let n = background.len();
     let spacing = (SPACING_S * rate as f64) as usize;
@@ -90,7 +118,57 @@ pub fn mix(
         background.iter_mut().for_each(|v| *v *= PEAK / peak);
     }
     placed.sort_by(|a, b| a.event.onset_s.total_cmp(&b.event.onset_s));
-    (background, placed)
+    Mix {
+        audio: background,
+        calls: placed,
+        nuisances,
+    }
+}
+
+/// Adds nuisances at the times of a Poisson process of `per_min` a minute (none at 0, and then
+/// no draw from `rng`), each at [`NUISANCE_DB`] over `level`, the background's RMS. Those that
+/// start near the end are cut there.
+fn lay_nuisances(
+    x: &mut [f32],
+    level: f32,
+    rate: u32,
+    per_min: f64,
+    rng: &mut StdRng,
+) -> Vec<Laid> {
+    let mut laid = Vec::new();
+    if per_min <= 0.0 {
+        return laid;
+    }
+    let seconds = x.len() as f64 / rate as f64;
+    let mut t = 0.0;
+    loop {
+        t += exponential(rng, per_min / 60.0);
+        if t >= seconds {
+            return laid;
+        }
+        let sound = random_nuisance(rate, rng);
+        let level_db = rng.random_range(NUISANCE_DB.0..NUISANCE_DB.1);
+        let loudest = loudest_power(&sound.audio, (LOUDEST_S * rate as f64) as usize);
+        if loudest <= 0.0 {
+            continue;
+        }
+        let gain = level * 10f32.powf(level_db / 20.0) / loudest.sqrt();
+        let at = ((t * rate as f64) as usize).min(x.len());
+        for (v, s) in x[at..].iter_mut().zip(&sound.audio) {
+            *v += gain * s;
+        }
+        laid.push(Laid {
+            kind: sound.kind,
+            onset_s: at as f64 / rate as f64,
+            offset_s: ((at + sound.audio.len()) as f64 / rate as f64).min(seconds),
+            level_db,
+        });
+    }
+}
+
+/// Mean square of the loudest `window` samples of `x` (back-to-back windows; all of a shorter `x`).
+fn loudest_power(x: &[f32], window: usize) -> f32 {
+    x.chunks(window.max(1)).map(power).fold(0.0, f32::max)
 }
 
 #[cfg(test)]
@@ -120,11 +198,16 @@ mod tests {
         let noise: Vec<f32> = (0..rate * 60)
             .map(|i| ((i as u64 * 2654435761) % 1000) as f32 / 1000.0 - 0.5)
             .collect();
-        let (out, placed) = mix(
+        let Mix {
+            audio: out,
+            calls: placed,
+            ..
+        } = mix(
             noise.clone(),
             rate as u32,
             0.05,
             (6.0, 6.0),
+            0.0,
             &mut rng,
             |_| Some(tone(rate as u32)),
         );
@@ -150,5 +233,38 @@ mod tests {
             .collect();
         let snr = 10.0 * (power(&added) / level).log10();
         assert!((snr - 6.0).abs() < 1.0, "SNR {snr} dB");
+    }
+
+    #[test]
+    fn nuisances_come_at_their_rate_and_level_and_none_draws_nothing() {
+        let rate = 8000;
+        let mut rng = StdRng::seed_from_u64(2);
+        let mut x = vec![0.0f32; rate * 120];
+        let laid = lay_nuisances(&mut x, 0.01, rate as u32, 6.0, &mut rng);
+        assert!(
+            (4..=25).contains(&laid.len()),
+            "{} in 2 min at 6/min",
+            laid.len()
+        );
+        for l in &laid {
+            assert!(l.onset_s < l.offset_s && l.offset_s <= 120.0);
+            assert!((NUISANCE_DB.0..NUISANCE_DB.1).contains(&l.level_db));
+        }
+        // The loudest one sets the loudest 0.1 s (within window alignment and overlaps).
+        let loudest = loudest_power(&x, rate / 10).sqrt();
+        let top = laid.iter().map(|l| l.level_db).fold(f32::MIN, f32::max);
+        let expected = 0.01 * 10f32.powf(top / 20.0);
+        assert!(
+            loudest >= expected * 0.5 && loudest < expected * 3.0,
+            "loudest {loudest}, expected {expected}"
+        );
+
+        let (mut a, mut b) = (StdRng::seed_from_u64(3), StdRng::seed_from_u64(3));
+        assert!(lay_nuisances(&mut x, 0.01, rate as u32, 0.0, &mut a).is_empty());
+        assert_eq!(
+            a.random::<u64>(),
+            b.random::<u64>(),
+            "no nuisances, no draws"
+        );
     }
 }
