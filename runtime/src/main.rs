@@ -22,7 +22,7 @@ struct Cli {
 enum Command {
     /// Print a model's contract: rate, chunk, hop, latency, classes, thresholds, cost, provenance.
     Info {
-        /// Model file (default: the embedded default model).
+        /// Model: an ONNX file, or a bundled model's name (`hark info` lists them) [default: default].
         model: Option<PathBuf>,
         #[command(flatten)]
         flags: cli::model_flags::ModelFlags,
@@ -41,13 +41,13 @@ enum Command {
     /// Does a model fit a board? Its parameters, weight bytes, state and activation RAM and MACs
     /// per audio second against the board's profile, a predicted real-time factor, and a verdict.
     Fit {
-        /// Model file (default: the embedded default model).
+        /// Model: an ONNX file, or a bundled model's name (`hark info` lists them) [default: default].
         model: Option<PathBuf>,
         /// Board: a profile name (`--list` shows them) or a profile file of your own (.toml).
         #[arg(long, required_unless_present = "list")]
         board: Option<String>,
-        /// Which embedded default model (default: the faster on this machine's architecture).
-        #[arg(long, value_enum, conflicts_with = "model")]
+        /// Which variant of a bundled model (default: the faster on this machine's architecture).
+        #[arg(long, value_enum)]
         precision: Option<cli::model_flags::PrecisionFlag>,
         /// List the board profiles.
         #[arg(long)]

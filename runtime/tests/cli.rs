@@ -83,18 +83,29 @@ fn info_rejects_a_model_that_is_not_contract_1() {
 }
 
 #[test]
-fn the_default_models_precision_is_named_and_can_be_chosen() {
+fn bundled_models_are_listed_chosen_by_name_and_their_precision_can_be_chosen() {
     let native = hark::model::precision::Precision::NATIVE;
     let t = text(&hark(&["info"]));
     let named = format!(
-        "embedded default model, {native} (the faster on {})",
+        "bundled model finch, {native} (the faster on {})",
         std::env::consts::ARCH
     );
     assert!(t.contains(&named), "`{named}` missing from:\n{t}");
-    let t = text(&hark(&["info", "--precision", "int8"]));
-    assert!(t.contains("embedded default model, int8 (as asked)"), "{t}");
+    assert!(t.contains("bundled model    finch (default): "), "{t}");
+    let t = text(&hark(&["info", "finch", "--precision", "int8"]));
+    assert!(t.contains("bundled model finch, int8 (as asked)"), "{t}");
     assert!(t.contains("1, int8 weights"), "{t}");
     let o = hark(&["info", "some.onnx", "--precision", "f32"]);
-    assert!(!o.status.success(), "a model file and --precision conflict");
+    assert!(!o.status.success(), "--precision picks a bundled model's variant");
     assert!(text(&o).contains("--precision"), "{}", text(&o));
+    let o = hark(&["info", "heron"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("heron (bundled models: default, finch"), "{}", text(&o));
+
+    // A bundled model by name gives the default's table when it is the default.
+    let wav = bundled("bird0_9.wav");
+    let by_name = hark(&["detect", wav.to_str().unwrap(), "--model", "finch"]);
+    let default = hark(&["detect", wav.to_str().unwrap()]);
+    assert!(by_name.status.success(), "{}", text(&by_name));
+    assert_eq!(by_name.stdout, default.stdout);
 }

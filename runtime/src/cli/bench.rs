@@ -10,13 +10,15 @@ use clap::Args;
 use hark::bench::{self, StreamReport};
 use hark::model::Model;
 use hark::model::backend::{Backend, gpu};
+use hark::model::bundled::Bundled;
 use hark::model::precision::Precision;
 
-use super::model_flags::ModelFlags;
+use super::model_flags::{ModelFlags, bundled_name};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Model files (default: the embedded default models: f32, int8, and f32 in archive mode).
+    /// Model files or bundled models' names (default: the bundled default model: f32, int8, and
+    /// f32 in archive mode; the same variants for each name given).
     #[arg(id = "model", value_name = "MODELS")]
     models: Vec<PathBuf>,
     #[command(flatten)]
@@ -87,31 +89,42 @@ fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
             as_written,
         })
     };
-    if !args.models.is_empty() {
-        return args
-            .models
-            .iter()
-            .map(|path| {
-                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
-                loaded(path.display().to_string(), bytes)
-            })
-            .collect();
-    }
-    let embedded = |p: Precision, archive: bool| {
-        let (bytes, mode) = match p.archive_model().filter(|_| archive) {
-            Some(bytes) => (bytes, ", archive mode"),
-            None => (p.default_model(), ""),
+    let variants = |bundled: &Bundled| -> Result<Vec<Loaded>> {
+        let variant = |p: Precision, archive: bool| {
+            let (bytes, mode) = match bundled.archive(p).filter(|_| archive) {
+                Some(bytes) => (bytes, ", archive mode"),
+                None => (bundled.bytes(p), ""),
+            };
+            loaded(
+                format!("bundled model {}, {p}{mode}", bundled.name),
+                bytes.to_vec(),
+            )
         };
-        loaded(format!("embedded default model, {p}{mode}"), bytes.to_vec())
+        match args.model_flags.precision() {
+            Some(p) => Ok(vec![variant(p, false)?]),
+            None => Ok(vec![
+                variant(Precision::F32, false)?,
+                variant(Precision::Int8, false)?,
+                variant(Precision::F32, true)?,
+            ]),
+        }
     };
-    match args.model_flags.precision() {
-        Some(p) => Ok(vec![embedded(p, false)?]),
-        None => Ok(vec![
-            embedded(Precision::F32, false)?,
-            embedded(Precision::Int8, false)?,
-            embedded(Precision::F32, true)?,
-        ]),
+    if args.models.is_empty() {
+        return variants(Bundled::default_model());
     }
+    let mut all = Vec::new();
+    for path in &args.models {
+        match bundled_name(path) {
+            Some(bundled) => all.extend(variants(bundled)?),
+            None => {
+                let bytes = std::fs::read(path).with_context(|| {
+                    format!("{} (bundled models: {})", path.display(), Bundled::names())
+                })?;
+                all.push(loaded(path.display().to_string(), bytes)?);
+            }
+        }
+    }
+    Ok(all)
 }
 
 fn run(row: &Row, model: &Loaded, seconds: f64) -> Result<StreamReport> {

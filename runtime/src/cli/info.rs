@@ -1,8 +1,9 @@
-//! `hark info`: print a model's contract.
+//! `hark info`: print a model's contract, and the models bundled in the binary.
 
 use std::path::Path;
 
 use anyhow::Result;
+use hark::model::bundled::BUNDLED;
 
 use super::model_flags::ModelFlags;
 
@@ -63,6 +64,10 @@ pub fn info(path: Option<&Path>, flags: &ModelFlags) -> Result<()> {
     println!("state            {}", states.join(" "));
     for (k, v) in &c.provenance {
         println!("provenance       {k}: {v}");
+    }
+    for (i, b) in BUNDLED.iter().enumerate() {
+        let default = if i == 0 { " (default)" } else { "" };
+        println!("bundled model    {}{default}: {}", b.name, b.about);
     }
     Ok(())
 }

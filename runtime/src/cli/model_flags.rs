@@ -7,14 +7,15 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use hark::model::Model;
 use hark::model::backend::Backend;
+use hark::model::bundled::Bundled;
 use hark::model::precision::Precision;
 
-/// Which embedded default model, and where the model runs. Each command names its own model
-/// path argument `model` (the one `--precision` conflicts with).
+/// Which variant of a bundled model, and where the model runs. Each command names its own model
+/// argument (a file, or a bundled model's name).
 #[derive(Debug, Clone, Args)]
 pub struct ModelFlags {
-    /// Which embedded default model (default: the faster on this machine's architecture).
-    #[arg(long, value_enum, conflicts_with = "model")]
+    /// Which variant of a bundled model (default: the faster on this machine's architecture).
+    #[arg(long, value_enum)]
     pub precision: Option<PrecisionFlag>,
     /// Where the model runs: the CPU, or an NVIDIA GPU (a build with `--features cuda`; without
     /// a usable GPU, the CPU, saying why).
@@ -33,32 +34,46 @@ impl ModelFlags {
         usable(self.runtime.into())
     }
 
-    /// The model at `path`, or the embedded default model of the chosen precision (default: the
-    /// faster on this target), in archive mode for `files` where there is one; with its name
-    /// for messages.
+    /// The model file at `path`, or the bundled model it names (`finch`, `default`), or the
+    /// default one; a bundled model at the chosen precision (default: the faster on this
+    /// target), in archive mode for `files` where there is one. With its name for messages.
     pub fn load(&self, path: Option<&Path>, files: bool) -> Result<(Model, String)> {
         let backend = self.backend();
-        match path {
-            Some(p) => Ok((
-                Model::load_on(p, backend).with_context(|| format!("{}", p.display()))?,
-                p.display().to_string(),
-            )),
-            None => {
-                let (precision, why) = Precision::choose(self.precision());
-                let (bytes, name) = match precision.archive_model().filter(|_| files) {
-                    Some(archive) => (
-                        archive,
-                        format!("embedded default model, {precision} ({why}), archive mode"),
-                    ),
-                    None => (
-                        precision.default_model(),
-                        format!("embedded default model, {precision} ({why})"),
-                    ),
-                };
-                let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
-                Ok((model, name))
-            }
-        }
+        let bundled = match path {
+            None => Bundled::default_model(),
+            Some(p) => match bundled_name(p) {
+                Some(b) => b,
+                None => {
+                    anyhow::ensure!(
+                        self.precision.is_none(),
+                        "--precision chooses a variant of a bundled model ({}), and {} is a \
+                         model file",
+                        Bundled::names(),
+                        p.display()
+                    );
+                    let model = Model::load_on(p, backend).with_context(|| {
+                        format!("{} (bundled models: {})", p.display(), Bundled::names())
+                    })?;
+                    return Ok((model, p.display().to_string()));
+                }
+            },
+        };
+        let (precision, why) = Precision::choose(self.precision());
+        let (bytes, mode) = match bundled.archive(precision).filter(|_| files) {
+            Some(archive) => (archive, ", archive mode"),
+            None => (bundled.bytes(precision), ""),
+        };
+        let name = format!("bundled model {}, {precision} ({why}){mode}", bundled.name);
+        let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
+        Ok((model, name))
+    }
+}
+
+/// The bundled model `path` names, when no file of that name exists.
+pub fn bundled_name(path: &Path) -> Option<&'static Bundled> {
+    match path.exists() {
+        true => None,
+        false => Bundled::named(path.to_str()?),
     }
 }
 

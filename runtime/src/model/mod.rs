@@ -3,10 +3,12 @@
 //!
 //! [`load`] reads the file ([`protobuf`]), checks its [`contract`] and, for the CPU, applies the
 //! [`rewrites`] before tract plans it on a [`backend`]. A [`session`] runs one stream, a
-//! [`multi_session`] many per call, both fed by the [`chunker`]. [`precision`] picks which
-//! embedded default runs; [`cost`] says what a model costs on a board.
+//! [`multi_session`] many per call, both fed by the [`chunker`]. [`bundled`] holds the models
+//! built into the binary and [`precision`] picks which variant runs; [`cost`] says what a model
+//! costs on a board.
 
 pub mod backend;
+pub mod bundled;
 pub mod chunker;
 pub mod contract;
 pub mod cost;

@@ -1,5 +1,5 @@
-//! f32 or int8: which of the two embedded default models runs. Each target runs the one it
-//! executes faster (measurements in docs/performance.md) unless the user asks for the other.
+//! f32 or int8: which variant of a bundled model runs. Each target runs the one it executes
+//! faster (measurements in docs/performance.md) unless the user asks for the other.
 
 use std::fmt;
 
@@ -19,23 +19,6 @@ impl Precision {
     /// scale steps cost more than its int8 products save). Make this per target (`cfg!`) when a
     /// target measures the other way.
     pub const NATIVE: Precision = Precision::F32;
-
-    /// The embedded default model of this precision.
-    pub fn default_model(self) -> &'static [u8] {
-        match self {
-            Precision::F32 => crate::DEFAULT_MODEL,
-            Precision::Int8 => crate::DEFAULT_INT8_MODEL,
-        }
-    }
-
-    /// The embedded default model of this precision in archive mode (several chunks per call,
-    /// for files), where there is one.
-    pub fn archive_model(self) -> Option<&'static [u8]> {
-        match self {
-            Precision::F32 => Some(crate::DEFAULT_ARCHIVE_MODEL),
-            Precision::Int8 => None,
-        }
-    }
 
     /// `requested`, or the native precision; with a phrase saying why, for messages.
     pub fn choose(requested: Option<Precision>) -> (Precision, String) {
@@ -61,19 +44,9 @@ impl fmt::Display for Precision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Model;
 
     #[test]
-    fn each_precision_embeds_a_model_of_that_precision() {
-        for p in [Precision::F32, Precision::Int8] {
-            let model = Model::from_bytes(p.default_model()).unwrap();
-            assert_eq!(model.contract.quantization, p.to_string());
-            if let Some(archive) = p.archive_model() {
-                let archive = Model::from_bytes(archive).unwrap();
-                assert_eq!(archive.contract.quantization, p.to_string());
-                assert!(archive.contract.frames_per_chunk > model.contract.frames_per_chunk);
-            }
-        }
+    fn a_request_wins_over_the_native_precision() {
         assert_eq!(Precision::choose(Some(Precision::Int8)).0, Precision::Int8);
         assert_eq!(Precision::choose(None).0, Precision::NATIVE);
     }

@@ -41,7 +41,7 @@ impl From<FormatFlag> for Format {
 /// Which engine scores the audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum EngineKind {
-    /// The learned model (`--model`, or the embedded default).
+    /// The learned model (`--model`, or the bundled default).
     #[default]
     Model,
     /// The band-limited energy detector with an adaptive noise floor: the classical baseline.
@@ -54,7 +54,7 @@ pub struct DetectArgs {
     /// 'card/**/*.wav').
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Model file (default: the embedded default model).
+    /// Model: an ONNX file, or a bundled model's name (`hark info` lists them) [default: default].
     #[arg(long, short)]
     model: Option<PathBuf>,
     #[command(flatten)]

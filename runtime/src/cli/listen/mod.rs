@@ -62,7 +62,7 @@ pub struct ListenArgs {
     /// Stop after this many seconds of audio (default: until Ctrl-C).
     #[arg(long, value_name = "S")]
     duration: Option<f64>,
-    /// Model file (default: the embedded default model).
+    /// Model: an ONNX file, or a bundled model's name (`hark info` lists them) [default: default].
     #[arg(long, short)]
     model: Option<PathBuf>,
     #[command(flatten)]
