@@ -6,7 +6,7 @@
 #
 #   bench/taxa.sh [ENGINE...]
 #
-# ENGINE: `energy`, `default` (the embedded model), an ONNX file, or `birdnet`: BirdNET V2.4's
+# ENGINE: `energy`, a bundled model's name (`default`, `finch`), an ONNX file, or `birdnet`: BirdNET V2.4's
 # 3 s windows every 0.5 s from ../shared/models/birdnet (every class but the non-animal ones),
 # through `hark-train label` (default: energy default). HARK=path/to/hark and
 # HARK_TRAIN=path/to/hark-train pick the binaries (default: release builds).
@@ -18,7 +18,7 @@ D=../shared/data
 [ -d "$D/multi-taxa" ] || { echo "bench/taxa.sh: needs ../shared/data beside the repository" >&2; exit 2; }
 if [ -z "${HARK:-}" ]; then
     cargo build --release -p hark -p hark-train --quiet
-    HARK=target/release/hark HARK_TRAIN=target/release/hark-train
+    HARK=target/release/hark
 fi
 HARK_TRAIN=${HARK_TRAIN:-target/release/hark-train}
 B=../shared/models/birdnet
@@ -41,7 +41,6 @@ detect() {
     local engine=$1 dir=$2 out=$3
     case $engine in
         energy) "$HARK" detect "$dir" --out "$out" --quiet --engine energy ;;
-        default) "$HARK" detect "$dir" --out "$out" --quiet ;;
         birdnet)
             local exclude=()
             for c in "${NOT_ANIMALS[@]}"; do exclude+=(--exclude-class "$c"); done
@@ -57,10 +56,15 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 for entry in "${sets[@]}"; do
     name=${entry%%:*} dir=${entry#*:}
     files=$(find -L "$dir" -maxdepth 1 -iname '*.wav' | wc -l)
-    for engine in "${engines[@]}"; do
-        out="$work/$name-$(basename "$engine")"
-        detect "$engine" "$dir" "$out" > /dev/null 2> "$work/log" || true
-        "$HARK" eval --ref "$dir" --pred "$out" --class-agnostic --json > "$work/score.json" 2> /dev/null
+    for i in "${!engines[@]}"; do
+        engine=${engines[$i]} out="$work/$name-$i"
+        if ! detect "$engine" "$dir" "$out" > /dev/null 2> "$work/log" ||
+            ! "$HARK" eval --ref "$dir" --pred "$out" --class-agnostic --json > "$work/score.json" 2> /dev/null; then
+            echo "| $name | $files | | $engine | failed | failed | failed |"
+            echo "bench/taxa.sh: $engine on $name failed:" >&2
+            tail -5 "$work/log" >&2
+            continue
+        fi
         python3 - "$work/score.json" "$name" "$files" "$engine" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["all"]

@@ -95,12 +95,20 @@ fn bundled_models_are_listed_chosen_by_name_and_their_precision_can_be_chosen() 
     let t = text(&hark(&["info", "finch", "--precision", "int8"]));
     assert!(t.contains("bundled model finch, int8 (as asked)"), "{t}");
     assert!(t.contains("1, int8 weights"), "{t}");
-    let o = hark(&["info", "some.onnx", "--precision", "f32"]);
-    assert!(!o.status.success(), "--precision picks a bundled model's variant");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.onnx");
+    let o = hark(&["info", file, "--precision", "f32"]);
+    assert!(
+        !o.status.success(),
+        "--precision picks a bundled model's variant"
+    );
     assert!(text(&o).contains("--precision"), "{}", text(&o));
     let o = hark(&["info", "heron"]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("heron (bundled models: default, finch"), "{}", text(&o));
+    assert!(
+        text(&o).contains("heron: no such model file, and no bundled model of that name"),
+        "{}",
+        text(&o)
+    );
 
     // A bundled model by name gives the default's table when it is the default.
     let wav = bundled("bird0_9.wav");

@@ -32,6 +32,7 @@ fn default_model_reaches_the_f1_bar_on_held_out_finch_files() {
             name: p.strip_prefix(&dir).unwrap().to_string_lossy().into(),
             audio: vec![],
             events: vec![],
+            unlabelled: vec![],
         })
         .collect();
     let (_, validation) = split_by_file(names, 0.2);

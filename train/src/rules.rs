@@ -8,15 +8,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use hark::eval::score::{Counts, match_events};
+use hark::eval::score::Counts;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
 use hark::model::session::Session;
-use hark::stream::events::{EventRules, detect_all};
+use hark::stream::events::EventRules;
 use prost::Message;
 
 use crate::data::recordings::load_dir;
 use crate::export::metadata::{contract_of, set_metadata};
+use crate::training::validate::recording_counts;
 
 /// One setting of the rules and what it scored.
 #[derive(Debug, Clone)]
@@ -24,7 +25,8 @@ pub struct Candidate {
     pub on: f32,
     pub off: f32,
     pub min_event_s: f32,
-    /// Class 0 against every annotation, IoU > 0.3, pooled over the files.
+    /// Class 0 against every annotated call, IoU > 0.3, pooled over the files (events in
+    /// unlabelled stretches that match no call count neither way).
     pub counts: Counts,
 }
 
@@ -71,18 +73,12 @@ pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Tuning
             .push(&r.audio, &mut probs)
             .and_then(|()| session.finish(&mut probs))
             .with_context(|| r.name.clone())?;
-        let reference: Vec<(f64, f64)> = r.events.iter().map(|e| (e.onset_s, e.offset_s)).collect();
-        files.push((probs, reference));
+        files.push((r, probs));
     }
     let score = |rules: EventRules| {
         let mut counts = Counts::default();
-        for (probs, reference) in &files {
-            let predicted: Vec<(f64, f64)> = detect_all(rules.clone(), probs)
-                .iter()
-                .filter(|e| e.class == 0)
-                .map(|e| (e.onset_s, e.offset_s))
-                .collect();
-            counts += match_events(reference, &predicted, 0.3);
+        for (r, probs) in &files {
+            counts += recording_counts(r, &rules, probs);
         }
         counts
     };

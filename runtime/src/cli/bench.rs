@@ -117,9 +117,8 @@ fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
         match bundled_name(path) {
             Some(bundled) => all.extend(variants(bundled)?),
             None => {
-                let bytes = std::fs::read(path).with_context(|| {
-                    format!("{} (bundled models: {})", path.display(), Bundled::names())
-                })?;
+                args.model_flags.refuse_precision_for(path)?;
+                let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
                 all.push(loaded(path.display().to_string(), bytes)?);
             }
         }

@@ -44,16 +44,9 @@ impl ModelFlags {
             Some(p) => match bundled_name(p) {
                 Some(b) => b,
                 None => {
-                    anyhow::ensure!(
-                        self.precision.is_none(),
-                        "--precision chooses a variant of a bundled model ({}), and {} is a \
-                         model file",
-                        Bundled::names(),
-                        p.display()
-                    );
-                    let model = Model::load_on(p, backend).with_context(|| {
-                        format!("{} (bundled models: {})", p.display(), Bundled::names())
-                    })?;
+                    self.refuse_precision_for(p)?;
+                    let model =
+                        Model::load_on(p, backend).with_context(|| p.display().to_string())?;
                     return Ok((model, p.display().to_string()));
                 }
             },
@@ -66,6 +59,26 @@ impl ModelFlags {
         let name = format!("bundled model {}, {precision} ({why}){mode}", bundled.name);
         let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
         Ok((model, name))
+    }
+}
+
+impl ModelFlags {
+    /// `path` must be a model file (not a bundled model's name), and `--precision`, which picks
+    /// a bundled model's variant, must not be given with it.
+    pub fn refuse_precision_for(&self, path: &Path) -> Result<()> {
+        anyhow::ensure!(
+            path.exists(),
+            "{}: no such model file, and no bundled model of that name (bundled models: {})",
+            path.display(),
+            Bundled::names()
+        );
+        anyhow::ensure!(
+            self.precision.is_none(),
+            "--precision chooses a variant of a bundled model ({}), and {} is a model file",
+            Bundled::names(),
+            path.display()
+        );
+        Ok(())
     }
 }
 

@@ -132,7 +132,7 @@ impl EngineSpec {
     /// it is low-passed to the engine's rate, so calls above that band cannot be found.
     pub fn unheard_band(&self, file_rate: u32) -> Option<String> {
         let rate = self.sample_rate();
-        (file_rate >= UNHEARD_RATE_RATIO * rate).then(|| {
+        (file_rate >= UNHEARD_RATE_RATIO.saturating_mul(rate)).then(|| {
             format!(
                 "recorded at {} kHz for sounds up to {} kHz, but the {} hears only up to {} kHz: \
                  calls above that (bats, ultrasonic insects) are filtered out before it; use a \
@@ -143,7 +143,7 @@ impl EngineSpec {
                     EngineSpec::Model(_) => "model",
                     EngineSpec::Energy(_) => "energy engine",
                 },
-                rate as f64 / 2000.0,
+                self.band_hz(file_rate).1 / 1000.0,
             )
         })
     }

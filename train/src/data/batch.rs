@@ -110,18 +110,26 @@ pub fn render(
     }
     let start_s = start as f64 / rate as f64;
     let end_s = start_s + audio.len() as f64 * factor / rate as f64;
-    let events: Vec<Annotation> = rec
-        .events
-        .iter()
-        .filter(|e| e.offset_s > start_s && e.onset_s < end_s)
-        .map(|e| Annotation {
-            onset_s: (e.onset_s - start_s) / factor,
-            offset_s: (e.offset_s - start_s) / factor,
-            label: e.label.clone(),
-            channel: None,
-        })
-        .collect();
-    let t = frame_targets(&events, targets.len(), hop as f64 / rate as f64);
+    // Events moved and stretched with the crop.
+    let in_crop = |events: &[Annotation]| -> Vec<Annotation> {
+        events
+            .iter()
+            .filter(|e| e.offset_s > start_s && e.onset_s < end_s)
+            .map(|e| Annotation {
+                onset_s: (e.onset_s - start_s) / factor,
+                offset_s: (e.offset_s - start_s) / factor,
+                label: String::new(),
+                channel: None,
+            })
+            .collect()
+    };
+    let hop_s = hop as f64 / rate as f64;
+    let t = frame_targets(
+        &in_crop(&rec.events),
+        &in_crop(&rec.unlabelled),
+        targets.len(),
+        hop_s,
+    );
     targets.copy_from_slice(&t);
 }
 
@@ -169,6 +177,7 @@ mod tests {
             name: "synthetic.wav".into(),
             audio,
             events,
+            unlabelled: vec![],
         }
     }
 

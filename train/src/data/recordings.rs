@@ -8,6 +8,7 @@ use hark::eval::annotations::{Annotation, read_csv, read_raven};
 use hark::sinks::raven_table_name;
 
 use super::level::power;
+use super::targets::UNKNOWN_LABEL;
 
 /// One annotated recording, resampled to the model's rate.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct Recording {
     pub audio: Vec<f32>,
     /// Annotated events, sorted by onset.
     pub events: Vec<Annotation>,
+    /// Stretches nobody labelled (tables' events labelled [`UNKNOWN_LABEL`]): neither calls nor
+    /// background.
+    pub unlabelled: Vec<Annotation>,
 }
 
 impl Recording {
@@ -101,10 +105,12 @@ pub fn load_dir(dir: &Path, csv: Option<&Path>, rate: u32) -> Result<Vec<Recordi
         };
         let audio =
             hark::audio::load(&path, rate).with_context(|| format!("{}", path.display()))?;
+        let (unlabelled, events) = events.into_iter().partition(|e| e.label == UNKNOWN_LABEL);
         recordings.push(Recording {
             name,
             audio,
             events,
+            unlabelled,
         });
     }
     if recordings.is_empty() {
@@ -158,6 +164,7 @@ mod tests {
                 name: format!("{i}.wav"),
                 audio: vec![],
                 events: vec![],
+                unlabelled: vec![],
             })
             .collect();
         let (train, val) = split_by_file(recs.clone(), 0.2);
@@ -185,6 +192,7 @@ mod tests {
             name: "a.wav".into(),
             audio,
             events: vec![event],
+            unlabelled: vec![],
         };
         assert!((rec.song_power(rate) - 0.25).abs() < 1e-6);
         rec.events.clear();

@@ -6,6 +6,7 @@ use hark::eval::annotations::Annotation;
 /// The annotation label of a stretch whose content is unknown (a soundscape's own loud sounds
 /// under laid-in calls: perhaps an animal, perhaps wind). Its frames are neither calls nor
 /// background: a general detector must not learn to ignore what it cannot be told about.
+/// `load_dir` keeps such stretches apart from the calls (`Recording::unlabelled`).
 pub const UNKNOWN_LABEL: &str = "?";
 
 /// The target of a frame that no loss may count.
@@ -14,13 +15,16 @@ pub const UNKNOWN: f32 = -1.0;
 /// Per-frame targets for `frames` frames of `hop_s` seconds: 1 where an annotated event covers at
 /// least half the frame. Where two events touch (annotators often split a call sequence inside a
 /// short silence), the frame holding the boundary is 0, so the detector learns to separate them.
-/// Frames an [`UNKNOWN_LABEL`] stretch overlaps at all, and no call covers, are [`UNKNOWN`].
-pub fn frame_targets(events: &[Annotation], frames: usize, hop_s: f64) -> Vec<f32> {
+/// Frames an `unlabelled` stretch overlaps at all, and no call covers, are [`UNKNOWN`].
+pub fn frame_targets(
+    events: &[Annotation],
+    unlabelled: &[Annotation],
+    frames: usize,
+    hop_s: f64,
+) -> Vec<f32> {
     let mut targets = vec![0.0f32; frames];
     let frame_of = |t: f64| (t / hop_s).floor().max(0.0) as usize;
-    let (unknown, events): (Vec<&Annotation>, Vec<&Annotation>) =
-        events.iter().partition(|e| e.label == UNKNOWN_LABEL);
-    for e in &unknown {
+    for e in unlabelled {
         let last = frame_of(e.offset_s).min(frames.saturating_sub(1));
         let first = frame_of(e.onset_s);
         for (f, target) in targets.iter_mut().enumerate().take(last + 1).skip(first) {
@@ -29,7 +33,7 @@ pub fn frame_targets(events: &[Annotation], frames: usize, hop_s: f64) -> Vec<f3
             }
         }
     }
-    for e in &events {
+    for e in events {
         let first = frame_of(e.onset_s);
         let last = frame_of(e.offset_s).min(frames.saturating_sub(1));
         for (f, target) in targets.iter_mut().enumerate().take(last + 1).skip(first) {
@@ -53,10 +57,11 @@ pub fn frame_targets(events: &[Annotation], frames: usize, hop_s: f64) -> Vec<f3
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ev(onset_s: f64, offset_s: f64) -> Annotation {
+    /// An unlabelled annotation from `onset_s` to `offset_s` (shared with other tests).
+    pub(crate) fn ev(onset_s: f64, offset_s: f64) -> Annotation {
         Annotation {
             onset_s,
             offset_s,
@@ -67,22 +72,20 @@ mod tests {
 
     #[test]
     fn frames_covered_by_half_are_positive() {
-        let t = frame_targets(&[ev(0.014, 0.036)], 5, 0.01);
+        let t = frame_targets(&[ev(0.014, 0.036)], &[], 5, 0.01);
         assert_eq!(t, vec![0.0, 1.0, 1.0, 1.0, 0.0]);
     }
 
     #[test]
     fn unknown_stretches_are_left_out_but_calls_inside_them_count() {
-        let mut unknown = ev(0.005, 0.052);
-        unknown.label = UNKNOWN_LABEL.into();
-        let t = frame_targets(&[unknown, ev(0.02, 0.04)], 7, 0.01);
+        let t = frame_targets(&[ev(0.02, 0.04)], &[ev(0.005, 0.052)], 7, 0.01);
         let u = UNKNOWN;
         assert_eq!(t, vec![u, u, 1.0, 1.0, u, u, 0.0]);
     }
 
     #[test]
     fn touching_events_are_split() {
-        let t = frame_targets(&[ev(0.0, 0.0505), ev(0.0515, 0.1)], 10, 0.01);
+        let t = frame_targets(&[ev(0.0, 0.0505), ev(0.0515, 0.1)], &[], 10, 0.01);
         assert_eq!(t, vec![1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
     }
 }

@@ -181,6 +181,7 @@ pub fn unlabelled(dirs: &[PathBuf], rate: u32, held_out: f64) -> Result<(WithPat
                 name: name.clone(),
                 audio,
                 events: Vec::new(),
+                unlabelled: Vec::new(),
             });
             paths.insert(name, path);
         }

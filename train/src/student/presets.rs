@@ -13,8 +13,10 @@ pub fn base_rate() -> u32 {
     BASE_RATE
 }
 
-/// The sample rates `hark-train presets` costs every tier at: the rates students are made at.
-pub const STUDENT_RATES: &[u32] = &[16_000, 32_000, 48_000];
+/// The sample rates a preset's students are made at: its hardware tier's.
+pub fn rates(name: &str) -> &'static [u32] {
+    hark_hardware::tier::tier(name).map_or(&[], |t| t.sample_rates)
+}
 
 /// Every preset name with the hardware it is sized for. Each is named after its hardware tier
 /// (`hark_hardware::tier`) and kept within that tier's budget (tests/tests/presets.rs).
@@ -128,6 +130,15 @@ pub fn preset(name: &str, rate: u32, classes: Vec<String>) -> anyhow::Result<Stu
             )
         }
     };
+    anyhow::ensure!(
+        rates(name).contains(&rate),
+        "preset `{name}` is made at {} Hz (its hardware tier's rates), not at {rate} Hz",
+        rates(name)
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let config = StudentConfig {
         preset: name.to_string(),
         sample_rate: rate,
@@ -151,7 +162,7 @@ mod tests {
     #[test]
     fn presets_meet_the_streaming_contract_at_every_rate() {
         for (name, _) in PRESETS {
-            for &rate in STUDENT_RATES {
+            for &rate in rates(name) {
                 let c = preset(name, rate, vec!["syllable".into()]).unwrap();
                 let hop_ms = 1000.0 * c.hop_samples() as f64 / c.sample_rate as f64;
                 let chunk_ms = hop_ms * c.chunk_frames as f64;
@@ -182,14 +193,20 @@ mod tests {
     }
 
     #[test]
-    fn a_rate_without_a_whole_hop_is_refused_by_name() {
+    fn rates_outside_the_tier_or_without_a_whole_hop_are_refused_by_name() {
         let err = preset("recorder", 22_050, vec!["a".into()])
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("22050 Hz") && err.contains("multiple of 1600 Hz"),
+            err.contains("22050 Hz") && err.contains("16000, 32000, 48000"),
             "{err}"
         );
+        assert!(preset("mcu", 48_000, vec!["a".into()]).is_err());
+        assert!(preset("mcu", 8_000, vec!["a".into()]).is_ok());
+        let err = crate::teacher::presets::teacher_preset("teacher-cpu", 22_050, vec![], 2.0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("multiple of 3200 Hz"), "{err}");
     }
 
     #[test]

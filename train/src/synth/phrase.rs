@@ -115,6 +115,7 @@ mod tests {
             name: "r".into(),
             audio,
             events,
+            unlabelled: vec![],
         };
         let mut rng = StdRng::seed_from_u64(3);
         for _ in 0..20 {

@@ -82,6 +82,16 @@ pub fn train(
         .init();
     let mut progress = Progress::default();
     if resume && files.checkpoint().join("progress.json").exists() {
+        let first: TrainConfig = serde_json::from_slice(&std::fs::read(files.config())?)?;
+        anyhow::ensure!(
+            (first.rate, &first.preset) == (cfg.rate, &cfg.preset),
+            "{} was a {} run at {} Hz: resume it with --preset {} --rate {}",
+            files.config().display(),
+            first.preset,
+            first.rate,
+            first.preset,
+            first.rate
+        );
         let ck = files.checkpoint();
         model = model
             .try_load_file(ck.join("model"))
@@ -91,7 +101,6 @@ pub fn train(
             .context("loading the checkpoint's optimizer state")?;
         progress = serde_json::from_slice(&std::fs::read(ck.join("progress.json"))?)?;
         // The run's settings are now this command's; its provenance keeps every command it took.
-        let first: TrainConfig = serde_json::from_slice(&std::fs::read(files.config())?)?;
         let resumed = TrainConfig {
             command: format!("{} && {}", first.command, cfg.command),
             ..cfg.clone()
