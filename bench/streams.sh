@@ -21,7 +21,7 @@ train=${HARK_TRAIN:-target/release/hark-train}
 models=$(mktemp -d)
 trap 'rm -rf "$models"' EXIT
 for b in "${batches[@]}"; do
-    "$train" batch --model runtime/models/default.onnx --batch "$b" --out "$models/default-b$b.onnx" > /dev/null
+    "$train" batch --model runtime/models/finch.onnx --batch "$b" --out "$models/default-b$b.onnx" > /dev/null
     "$hark" bench --runtime "$runtime" --streams "$b" --seconds "${BENCH_SECONDS:-30}" "$models/default-b$b.onnx"
     echo
 done

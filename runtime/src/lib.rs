@@ -12,13 +12,14 @@ pub mod model;
 pub mod sinks;
 pub mod stream;
 
-/// The default model, embedded in the binary: see docs/quality.md for how it was trained.
-pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.onnx");
+/// The general detector ("any animal", class `call`, 32 kHz), the bundled default
+/// (`train/recipes/general-model.sh`, docs/quality.md): f32, and quantized to int8.
+pub const GENERAL_MODEL: &[u8] = include_bytes!("../models/general.onnx");
+pub const GENERAL_INT8_MODEL: &[u8] = include_bytes!("../models/general-int8.onnx");
 
-/// The default model quantized to int8 (`train/recipes/default-int8.sh`), also embedded:
-/// [`model::precision`] says which of the two a target runs.
-pub const DEFAULT_INT8_MODEL: &[u8] = include_bytes!("../models/default-int8.onnx");
-
-/// The f32 default model re-exported to run 8 chunks per call (`hark-train archive`): the same
-/// probabilities from larger products, for `hark detect` on files (docs/performance.md).
-pub const DEFAULT_ARCHIVE_MODEL: &[u8] = include_bytes!("../models/default-archive.onnx");
+/// The Bengalese finch syllable detector (16 kHz, `train/recipes/finch-model.sh`), bundled in
+/// f32. Its int8 and archive-mode variants (`finch-int8.sh`, `finch-archive.sh`) are kept for
+/// the tests and benchmarks, not built into the binary: a constant takes space only where used.
+pub const FINCH_MODEL: &[u8] = include_bytes!("../models/finch.onnx");
+pub const FINCH_INT8_MODEL: &[u8] = include_bytes!("../models/finch-int8.onnx");
+pub const FINCH_ARCHIVE_MODEL: &[u8] = include_bytes!("../models/finch-archive.onnx");

@@ -34,7 +34,7 @@ fn many_streams_need_a_model_exported_for_them() {
     assert!(!o.status.success());
     assert!(text(&o).contains("hark-train batch"), "{}", text(&o));
 
-    let default = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.onnx");
+    let default = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/finch.onnx");
     let o = hark(&["bench", "--streams", "8", default.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(
@@ -47,10 +47,7 @@ fn many_streams_need_a_model_exported_for_them() {
 #[test]
 fn each_model_is_compared_with_the_first() {
     let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let (f32, int8) = (
-        models.join("default.onnx"),
-        models.join("default-int8.onnx"),
-    );
+    let (f32, int8) = (models.join("finch.onnx"), models.join("finch-int8.onnx"));
     let all = quick_bench(&[f32.to_str().unwrap(), int8.to_str().unwrap()]);
     let line = all
         .lines()

@@ -62,7 +62,16 @@ fn a_folder_is_mirrored_in_every_format() {
     std::fs::copy(bundled("bird0_2.wav"), card.join("night/bird0_2.WAV")).unwrap();
 
     let out = dir.path().join("raven");
-    let o = hark(&["detect", s(&card), "--out", s(&out), "--jobs", "2"]);
+    let o = hark(&[
+        "detect",
+        "--model",
+        "finch",
+        s(&card),
+        "--out",
+        s(&out),
+        "--jobs",
+        "2",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         text(&o).contains("2 files: 2 done, 0 skipped, 0 failed"),
@@ -78,7 +87,16 @@ fn a_folder_is_mirrored_in_every_format() {
     }
 
     let csv_out = dir.path().join("csv");
-    let o = hark(&["detect", s(&card), "--out", s(&csv_out), "--format", "csv"]);
+    let o = hark(&[
+        "detect",
+        "--model",
+        "finch",
+        s(&card),
+        "--out",
+        s(&csv_out),
+        "--format",
+        "csv",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let csv = std::fs::read_to_string(csv_out.join("night/bird0_2.events.csv")).unwrap();
     let rows = &parse_csv(&csv).unwrap()["night/bird0_2.WAV"];
@@ -90,6 +108,8 @@ fn a_folder_is_mirrored_in_every_format() {
     let jsonl_out = dir.path().join("jsonl");
     let o = hark(&[
         "detect",
+        "--model",
+        "finch",
         s(&card),
         "--out",
         s(&jsonl_out),
@@ -280,7 +300,7 @@ fn any_rate_depth_and_channel() {
     let stereo: Vec<f32> = hi.iter().flat_map(|&x| [0.0, x]).collect();
     let wav = dir.path().join("stereo96k.wav");
     write_wav(&wav, 96_000, 2, &stereo, 24, false);
-    let o = hark(&["detect", s(&wav), "--channel", "2"]);
+    let o = hark(&["detect", "--model", "finch", s(&wav), "--channel", "2"]);
     assert!(o.status.success(), "{}", text(&o));
     // Six times the model's rate: what it cannot hear is named.
     let warning = String::from_utf8_lossy(&o.stderr);
@@ -294,11 +314,11 @@ fn any_rate_depth_and_channel() {
     let f1 = match_events(&reference("bird0_9"), &spans(&table), 0.3).f1();
     assert!(f1 >= 0.9, "F1 {f1:.3} on channel 2 at 96 kHz");
 
-    let o = hark(&["detect", s(&wav), "--channel", "1"]);
+    let o = hark(&["detect", "--model", "finch", s(&wav), "--channel", "1"]);
     std::fs::write(&table, &o.stdout).unwrap();
     assert!(spans(&table).is_empty(), "the silent channel has no events");
 
-    let o = hark(&["detect", s(&wav), "--channel", "3"]);
+    let o = hark(&["detect", "--model", "finch", s(&wav), "--channel", "3"]);
     assert!(!o.status.success());
     assert!(text(&o).contains("has 2 channel(s)"), "{}", text(&o));
 
@@ -306,7 +326,7 @@ fn any_rate_depth_and_channel() {
     let lo = resample_all(&mono, info.sample_rate, 8_000).unwrap();
     let wav8 = dir.path().join("low.wav");
     write_wav(&wav8, 8_000, 1, &lo, 8, false);
-    let o = hark(&["detect", s(&wav8)]);
+    let o = hark(&["detect", "--model", "finch", s(&wav8)]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\t0.0\t4000.0\t"));
     assert!(!text(&o).contains("hark: warning"), "{}", text(&o));
@@ -315,7 +335,7 @@ fn any_rate_depth_and_channel() {
     let hydrophone = resample_all(&mono, info.sample_rate, 2_000).unwrap();
     let wav2 = dir.path().join("hydrophone.wav");
     write_wav(&wav2, 2_000, 1, &hydrophone, 16, false);
-    let o = hark(&["detect", s(&wav2)]);
+    let o = hark(&["detect", "--model", "finch", s(&wav2)]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!text(&o).contains("hark: warning"), "{}", text(&o));
 }
@@ -401,7 +421,7 @@ fn the_energy_baseline_runs_as_an_engine() {
 fn event_flags_change_the_events() {
     let wav = bundled("bird0_9.wav");
     let count = |extra: &[&str]| {
-        let mut args = vec!["detect", s(&wav)];
+        let mut args = vec!["detect", "--model", "finch", s(&wav)];
         args.extend_from_slice(extra);
         let o = hark(&args);
         assert!(o.status.success(), "{}", text(&o));
@@ -422,6 +442,6 @@ fn event_flags_change_the_events() {
             "0.02"
         ]) > default
     );
-    let o = hark(&["detect", s(&wav), "--on", "bark=0.5"]);
+    let o = hark(&["detect", "--model", "finch", s(&wav), "--on", "bark=0.5"]);
     assert!(!o.status.success() && text(&o).contains("no class `bark`"));
 }

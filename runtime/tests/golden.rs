@@ -1,8 +1,9 @@
-//! The embedded default models give the same probabilities and events on every target. What they
-//! give here on a bundled recording is compared with what they gave on x86_64, recorded in
-//! tests/data/golden/; tests/run-all.sh runs this under qemu-aarch64 too. After changing a default
+//! The bundled models (and the finch's int8 and archive variants) give the same probabilities and
+//! events on every target. What they give here on a bundled recording is compared with what they
+//! gave on x86_64, recorded in
+//! tests/data/golden/; tests/run-all.sh runs this under qemu-aarch64 too. After changing a bundled
 //! model, `HARK_BLESS=1 cargo test -p hark --test golden` rewrites the records (on x86_64). The
-//! archive-mode default (8 chunks per call) must give what the streamed f32 default recorded.
+//! archive-mode finch model (8 chunks per call) must give what the streamed f32 one recorded.
 
 mod common;
 
@@ -115,16 +116,26 @@ fn check(name: &str, model: &[u8], derived: bool) {
 }
 
 #[test]
-fn f32_default_matches_its_x86_record() {
-    check("default", hark::DEFAULT_MODEL, false);
+fn f32_general_matches_its_x86_record() {
+    check("general", hark::GENERAL_MODEL, false);
 }
 
 #[test]
-fn int8_default_matches_its_x86_record() {
-    check("default-int8", hark::DEFAULT_INT8_MODEL, false);
+fn int8_general_matches_its_x86_record() {
+    check("general-int8", hark::GENERAL_INT8_MODEL, false);
 }
 
 #[test]
-fn archive_default_gives_what_the_streamed_default_recorded() {
-    check("default", hark::DEFAULT_ARCHIVE_MODEL, true);
+fn f32_finch_matches_its_x86_record() {
+    check("finch", hark::FINCH_MODEL, false);
+}
+
+#[test]
+fn int8_finch_matches_its_x86_record() {
+    check("finch-int8", hark::FINCH_INT8_MODEL, false);
+}
+
+#[test]
+fn archive_finch_gives_what_the_streamed_finch_recorded() {
+    check("finch", hark::FINCH_ARCHIVE_MODEL, true);
 }

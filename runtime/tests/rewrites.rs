@@ -46,13 +46,13 @@ fn rewritten_defaults_give_the_probabilities_of_their_files() {
     let defaults: [(&str, &[u8], Rewrites, f32); 3] = [
         // Two value caches, four conv layers' norms, five norms before a dense layer, the same
         // five reading the residual stream.
-        ("f32", hark::DEFAULT_MODEL, rewrites(2, 4, 5, 5), 1e-5),
+        ("f32", hark::FINCH_MODEL, rewrites(2, 4, 5, 5), 1e-5),
         // The int8 products keep their norms as they are; the conv front end is f32.
-        ("int8", hark::DEFAULT_INT8_MODEL, rewrites(2, 4, 0, 0), 1e-3),
+        ("int8", hark::FINCH_INT8_MODEL, rewrites(2, 4, 0, 0), 1e-3),
         // Archive mode gathers each chunk's window of the caches already.
         (
             "archive",
-            hark::DEFAULT_ARCHIVE_MODEL,
+            hark::FINCH_ARCHIVE_MODEL,
             rewrites(0, 4, 5, 5),
             1e-5,
         ),
@@ -75,7 +75,7 @@ fn rewritten_defaults_give_the_probabilities_of_their_files() {
 #[test]
 fn a_file_that_does_not_re_encode_exactly_runs_as_written() {
     // A field hark's schema does not know (number 100, a varint), which re-encoding would drop.
-    let mut bytes = hark::DEFAULT_MODEL.to_vec();
+    let mut bytes = hark::FINCH_MODEL.to_vec();
     bytes.extend([0xa0, 0x06, 0x01]);
     let loaded = probabilities(Model::from_bytes(&bytes).unwrap());
     let written = probabilities(Model::from_bytes_as_written(&bytes, Backend::Cpu).unwrap());

@@ -32,7 +32,7 @@ fn worst_difference(model: &Arc<Model>, audio: &[f32], window: usize) -> f32 {
 
 #[test]
 fn the_baseline_reruns_the_receptive_field_and_gives_the_streamed_probabilities() {
-    let model = Arc::new(Model::from_bytes(hark::DEFAULT_MODEL).unwrap());
+    let model = Arc::new(Model::from_bytes(hark::FINCH_MODEL).unwrap());
     // Two layers of 7 cached chunks each, and a chunk for the conv front end's tails.
     let window = receptive_field_chunks(&model);
     assert_eq!(window, 2 * 7 + 2);

@@ -51,7 +51,7 @@ fn default_model_reaches_the_f1_bar_on_held_out_finch_files() {
 
 #[test]
 fn default_model_is_distilled_and_finds_song_in_field_mixes() {
-    let model = Model::from_bytes(hark::DEFAULT_MODEL).unwrap();
+    let model = Model::from_bytes(hark::FINCH_MODEL).unwrap();
     let teacher = model
         .contract
         .provenance
@@ -97,7 +97,7 @@ fn default_model_is_distilled_and_finds_song_in_field_mixes() {
 
 /// Event counts (IoU > 0.3) of the default model on `wavs`, against the Raven tables beside them.
 fn counts_on(wavs: &[PathBuf]) -> Counts {
-    let model = Arc::new(Model::from_bytes(hark::DEFAULT_MODEL).unwrap());
+    let model = Arc::new(Model::from_bytes(hark::FINCH_MODEL).unwrap());
     let mut counts = Counts::default();
     for wav in wavs {
         let result = detect_file(

@@ -157,12 +157,12 @@ fn archive_mode_gives_the_streamed_probabilities() {
 
 #[test]
 fn committed_archive_default_is_the_default_re_chunked() {
-    let default = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
+    let default = ModelProto::decode(hark::FINCH_MODEL).unwrap();
     let archive = call_variant(&default, chunks_per_call(8))
         .unwrap()
         .encode_to_vec();
     assert!(
-        archive == hark::DEFAULT_ARCHIVE_MODEL,
-        "runtime/models/default-archive.onnx is stale: rerun train/recipes/default-archive.sh"
+        archive == hark::FINCH_ARCHIVE_MODEL,
+        "runtime/models/finch-archive.onnx is stale: rerun train/recipes/finch-archive.sh"
     );
 }

@@ -128,7 +128,7 @@ fn check_parity(int8: &[u8], blob: &[u8]) -> (f32, usize) {
 /// The embedded default quantized as the firmware runs it (calibrated on one bundled file), and
 /// its blob.
 fn firmware_default() -> (ModelProto, Vec<u8>) {
-    let f32_model = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
+    let f32_model = ModelProto::decode(hark::FINCH_MODEL).unwrap();
     let calibration = Audio::load(&[bundled_finch().join("bird0_2.wav")], 16_000, 60.0);
     let cfg = QuantizeConfig {
         calibration: vec![],
@@ -167,10 +167,10 @@ fn damaged_blobs_are_refused_and_models_the_firmware_cannot_run_are_not_exported
     assert_eq!(Blob::parse(&renamed).unwrap_err(), BlobError::NotABlob);
 
     // f32, and int8 without the front end: clear errors, no blob.
-    let f32_model = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
+    let f32_model = ModelProto::decode(hark::FINCH_MODEL).unwrap();
     let err = firmware_blob(&f32_model).unwrap_err().to_string();
     assert!(err.contains("quantize it first"), "{err}");
-    let int8 = ModelProto::decode(hark::DEFAULT_INT8_MODEL).unwrap();
+    let int8 = ModelProto::decode(hark::FINCH_INT8_MODEL).unwrap();
     let err = format!("{:#}", firmware_blob(&int8).unwrap_err());
     assert!(err.contains("--firmware"), "{err}");
 }

@@ -20,7 +20,7 @@ fn files(names: &[&str]) -> Vec<PathBuf> {
 
 #[test]
 fn int8_default_runs_int8_matmuls_and_tracks_its_f32_source() {
-    let f32_model = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
+    let f32_model = ModelProto::decode(hark::FINCH_MODEL).unwrap();
     let cfg = QuantizeConfig {
         calibration: files(&["2", "34", "51"]),
         calibration_seconds: 60.0,
@@ -44,9 +44,7 @@ fn int8_default_runs_int8_matmuls_and_tracks_its_f32_source() {
         "every weight matmul is i8 x i8 -> i32"
     );
     assert_eq!(
-        Model::from_bytes(hark::DEFAULT_MODEL)
-            .unwrap()
-            .int8_matmuls(),
+        Model::from_bytes(hark::FINCH_MODEL).unwrap().int8_matmuls(),
         0
     );
 
@@ -66,14 +64,14 @@ fn int8_default_runs_int8_matmuls_and_tracks_its_f32_source() {
 #[test]
 fn committed_int8_default_is_int8_and_hears_what_the_f32_default_hears() {
     let bytes =
-        std::fs::read(hark_tests::workspace().join("runtime/models/default-int8.onnx")).unwrap();
+        std::fs::read(hark_tests::workspace().join("runtime/models/finch-int8.onnx")).unwrap();
     let model = Model::from_bytes(&bytes).unwrap();
     assert_eq!(model.contract.quantization, "int8");
     assert_eq!(model.int8_matmuls(), 9);
     let on = model.contract.on_thresholds[0];
 
     let audio = &Audio::load(&files(&["9"]), 16_000, 60.0).files[0].1;
-    let (int8, f32) = (probs(&bytes, audio), probs(hark::DEFAULT_MODEL, audio));
+    let (int8, f32) = (probs(&bytes, audio), probs(hark::FINCH_MODEL, audio));
     let max_delta = int8
         .iter()
         .zip(&f32)

@@ -22,7 +22,7 @@ use prost::Message;
 fn tuned_rules_travel_with_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("default.onnx");
-    std::fs::write(&source, hark::DEFAULT_MODEL).unwrap();
+    std::fs::write(&source, hark::FINCH_MODEL).unwrap();
     let tuning = tune(&source, &bundled_finch(), None).unwrap();
     let candidates = &tuning.ranked;
     let best = &candidates[0];
@@ -93,7 +93,7 @@ fn tuned_rules_travel_with_the_model() {
 fn a_folder_without_annotations_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("default.onnx");
-    std::fs::write(&source, hark::DEFAULT_MODEL).unwrap();
+    std::fs::write(&source, hark::FINCH_MODEL).unwrap();
     let why = tune(&source, dir.path(), None).unwrap_err().to_string();
     assert!(why.contains("no annotated audio files under"), "{why}");
 }

@@ -19,7 +19,7 @@ use prost::Message;
 
 /// The embedded default model re-exported to run `streams` streams per call.
 fn default_for(streams: usize) -> Vec<u8> {
-    let default = ModelProto::decode(hark::DEFAULT_MODEL).unwrap();
+    let default = ModelProto::decode(hark::FINCH_MODEL).unwrap();
     let shape = CallShape { chunks: 1, streams };
     call_variant(&default, shape).unwrap().encode_to_vec()
 }
@@ -69,7 +69,7 @@ fn each_stream_gets_what_it_gets_alone(backend: Backend) {
 
     let mut spread = 0.0f32;
     for (audio, together) in streams.iter().zip(&probs) {
-        let alone = tract_probs(hark::DEFAULT_MODEL, audio);
+        let alone = tract_probs(hark::FINCH_MODEL, audio);
         assert_eq!(together.len(), alone.len());
         assert_eq!(alone.len(), audio.len().div_ceil(160));
         let max_delta = alone
@@ -132,7 +132,7 @@ fn each_channel_of_a_file_in_one_call_per_chunk() {
         detect_each_channel(&EngineSpec::Model(model), &wav, rules).unwrap()
     };
     let together = detect(&default_for(streams.len()));
-    let alone = detect(hark::DEFAULT_MODEL);
+    let alone = detect(hark::FINCH_MODEL);
     assert_eq!(together.events.len(), alone.events.len());
     for (t, a) in together.events.iter().zip(&alone.events) {
         assert_eq!(
@@ -158,7 +158,7 @@ fn each_channel_of_a_file_in_one_call_per_chunk() {
 
 #[test]
 fn one_stream_variant_is_the_streaming_model_itself() {
-    assert!(default_for(1) == hark::DEFAULT_MODEL);
+    assert!(default_for(1) == hark::FINCH_MODEL);
 }
 
 #[test]
@@ -178,7 +178,7 @@ fn many_stream_models_say_how_they_must_be_fed() {
     let why = session.push(&[&a, &a], &mut probs).unwrap_err().to_string();
     assert!(why.contains("runs 3 streams, given 2"), "{why}");
 
-    let archive = ModelProto::decode(hark::DEFAULT_ARCHIVE_MODEL).unwrap();
+    let archive = ModelProto::decode(hark::FINCH_ARCHIVE_MODEL).unwrap();
     let why = format!(
         "{:#}",
         call_variant(

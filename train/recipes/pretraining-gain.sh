@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Does self-supervised pretraining help? With 10 % of the finch training files labelled and the
 # same steps, fine-tune the teacher from the pretrained encoder and from scratch; compare their
-# validation event F1 (metrics.jsonl of each run). Needs the pretraining run of default-model.sh.
+# validation event F1 (metrics.jsonl of each run). Needs the pretraining run of finch-model.sh.
 #
 #   train/recipes/pretraining-gain.sh [RUNS]      (SEED=2 for the second pair of docs/quality.md)
 set -euo pipefail

@@ -90,24 +90,28 @@ fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
         })
     };
     let variants = |bundled: &Bundled| -> Result<Vec<Loaded>> {
-        let variant = |p: Precision, archive: bool| {
-            let (bytes, mode) = match bundled.archive(p).filter(|_| archive) {
-                Some(bytes) => (bytes, ", archive mode"),
-                None => (bundled.bytes(p), ""),
-            };
-            loaded(
-                format!("bundled model {}, {p}{mode}", bundled.name),
-                bytes.to_vec(),
-            )
+        let wanted = match args.model_flags.precision() {
+            Some(p) => vec![(p, false)],
+            None => vec![
+                (Precision::F32, false),
+                (Precision::Int8, false),
+                (Precision::F32, true),
+            ],
         };
-        match args.model_flags.precision() {
-            Some(p) => Ok(vec![variant(p, false)?]),
-            None => Ok(vec![
-                variant(Precision::F32, false)?,
-                variant(Precision::Int8, false)?,
-                variant(Precision::F32, true)?,
-            ]),
+        let mut out: Vec<Loaded> = Vec::new();
+        for (p, archive) in wanted {
+            let asked = args.model_flags.precision().is_some();
+            match bundled.variant(p, archive) {
+                // Each variant once: a model without an archive mode is not streamed twice.
+                Ok((bytes, name)) if !out.iter().any(|l| l.bytes == bytes) => {
+                    out.push(loaded(name, bytes.to_vec())?)
+                }
+                Ok(_) => {}
+                Err(e) if asked => return Err(e),
+                Err(_) => {}
+            }
         }
+        Ok(out)
     };
     if args.models.is_empty() {
         return variants(Bundled::default_model());

@@ -52,11 +52,8 @@ impl ModelFlags {
             },
         };
         let (precision, why) = Precision::choose(self.precision());
-        let (bytes, mode) = match bundled.archive(precision).filter(|_| files) {
-            Some(archive) => (archive, ", archive mode"),
-            None => (bundled.bytes(precision), ""),
-        };
-        let name = format!("bundled model {}, {precision} ({why}){mode}", bundled.name);
+        let (bytes, name) = bundled.variant(precision, files)?;
+        let name = format!("{name} ({why})");
         let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
         Ok((model, name))
     }

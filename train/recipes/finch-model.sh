@@ -6,7 +6,7 @@
 # The finch validation files and the `jura` soundscapes stay out of every step: they make the
 # clean validation and the dev field-mix sets of docs/quality.md.
 #
-#   train/recipes/default-model.sh [RUNS]     (default RUNS=runs)
+#   train/recipes/finch-model.sh [RUNS]     (default RUNS=runs)
 #
 # The teacher takes about an hour on 2 cores; the embedded default's teacher was made by these
 # same commands on an H200 (DEVICE=gpu, a build with --features gpu). The student takes about
@@ -87,4 +87,4 @@ done
 $P synth --calls $C --split all --backgrounds $B --out $RUNS/tunemix-c --files 30 --seconds 30 \
     --seed 11
 $P rules --model $RUNS/student-field.onnx --data $RUNS/tunemix-c/wav \
-    --out runtime/models/default.onnx
+    --out runtime/models/finch.onnx
