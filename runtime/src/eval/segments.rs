@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 
-use crate::eval::score::Counts;
+use crate::eval::counts::Counts;
 
 /// The default segment length in seconds, DCASE's.
 pub const DEFAULT_SEGMENT_S: f64 = 1.0;
