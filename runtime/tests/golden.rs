@@ -19,8 +19,11 @@ use serde_json::{Value, json};
 
 const RECORDING: &str = "bird0_54.wav";
 
-/// The largest probability difference allowed between targets.
+/// The largest probability difference allowed between targets: f32 kernels differ in summation
+/// order only; an int8 model requantizes between layers, and a value on a rounding boundary may
+/// land one step apart on another target's kernels (the events must still be the same).
 const TOLERANCE: f64 = 1e-3;
+const INT8_TOLERANCE: f64 = 1e-2;
 
 /// Passes the scores through, keeping a copy.
 struct Recording {
@@ -107,12 +110,14 @@ fn check(name: &str, model: &[u8], derived: bool) {
         golden["target"],
         got.len()
     );
-    assert!(
-        max_delta <= TOLERANCE,
-        "{name}: max |delta prob| {max_delta}"
-    );
     assert!(!events.is_empty(), "{name}: the recording has song");
     assert_eq!(here["events"], golden["events"], "{name}: the same events");
+    let int8 = Model::from_bytes(model).unwrap().contract.quantization == "int8";
+    let tolerance = if int8 { INT8_TOLERANCE } else { TOLERANCE };
+    assert!(
+        max_delta <= tolerance,
+        "{name}: max |delta prob| {max_delta}"
+    );
 }
 
 #[test]
