@@ -82,6 +82,7 @@ fn default_model_is_distilled_and_finds_song_in_field_mixes() {
         seed: 7,
         synthetic_calls: 0.0,
         nuisance_per_min: 0.0,
+        floor_db: None,
         mark_unlabelled: false,
     };
     synthesize(&cfg).unwrap();

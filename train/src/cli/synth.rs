@@ -55,6 +55,11 @@ pub struct SynthArgs {
     /// nuisances.csv.
     #[arg(long = "nuisance", value_name = "PER_MINUTE", default_value_t = 0.0)]
     nuisance_per_min: f64,
+    /// A white noise floor under each soundscape at LOW,HIGH dB relative to its level (drawn per
+    /// mix): for mixes at a higher rate than their soundscapes, which are silent above their own
+    /// band (a student would learn that anything there is a call).
+    #[arg(long, value_parser = db_range, allow_hyphen_values = true)]
+    floor_db: Option<(f32, f32)>,
     /// Write the soundscapes' own loud sounds (found by band energy, 300 Hz to 15 kHz) as
     /// stretches labelled `?`: training counts them as neither calls nor background, for mixes
     /// that train a general detector (which must not learn to ignore the animals in them).
@@ -79,6 +84,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
         seed: a.seed,
         synthetic_calls: a.synthetic_calls,
         nuisance_per_min: a.nuisance_per_min,
+        floor_db: a.floor_db,
         mark_unlabelled: a.mark_unlabelled,
     };
     let s = synthesize(&cfg)?;

@@ -48,6 +48,18 @@ pub struct Mix {
     pub nuisances: Vec<Laid>,
 }
 
+/// Adds white noise up to the Nyquist frequency at `db` (drawn from the range) below or above
+/// `background`'s level: a soundscape recorded at a lower rate than the mix is otherwise silent
+/// above its own band, and a student would learn that anything there is a call.
+pub fn add_floor(background: &mut [f32], db: (f32, f32), rng: &mut StdRng) {
+    let rms = power(background).sqrt();
+    let gain = rms * 10f32.powf(rng.random_range(db.0..=db.1) / 20.0) * 3f32.sqrt();
+    for v in background.iter_mut() {
+        // Uniform in [-1, 1) has RMS 1/sqrt(3).
+        *v += gain * rng.random_range(-1.0f32..1.0);
+    }
+}
+
 /// Sets `background` to a random level, lays in nuisance sounds (`nuisance_per_min` a minute on
 /// average, none at 0), then adds phrases drawn by `next_phrase` at random free places until
 /// their calls cover `occupancy` of the time (or no free place is found). Each phrase's gain puts
@@ -189,6 +201,16 @@ mod tests {
             }],
             call_power: 0.5,
         }
+    }
+
+    #[test]
+    fn a_floor_sits_at_its_level_under_the_background() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let mut x = vec![0.1f32; 48_000];
+        add_floor(&mut x, (-20.0, -20.0), &mut rng);
+        let noise: Vec<f32> = x.iter().map(|v| v - 0.1).collect();
+        let db = 10.0 * (power(&noise) / 0.01).log10();
+        assert!((db + 20.0).abs() < 0.2, "{db}");
     }
 
     #[test]

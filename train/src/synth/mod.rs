@@ -63,6 +63,9 @@ pub struct SynthConfig {
     pub synthetic_calls: f64,
     /// Mean number of unannotated nuisance sounds laid in per minute of mix.
     pub nuisance_per_min: f64,
+    /// A white noise floor under each soundscape at this range of levels relative to it, dB
+    /// (`None`: none), for mixes at a higher rate than their soundscapes.
+    pub floor_db: Option<(f32, f32)>,
     /// Whether the soundscape's own loud sounds are written as `?` stretches (unlabelled: no
     /// loss counts them) instead of being left as background.
     pub mark_unlabelled: bool,
@@ -135,11 +138,14 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthSummary> {
     let mut summary = SynthSummary::default();
     for i in 0..cfg.files {
         let name = format!("mix_{:04}", i + 1);
-        let background = bank.excerpt(&mut rng, len);
+        let mut background = bank.excerpt(&mut rng, len);
         let unlabelled = match cfg.mark_unlabelled {
             true => unlabelled::loud_stretches(&background, cfg.rate)?,
             false => Vec::new(),
         };
+        if let Some(db) = cfg.floor_db {
+            mix::add_floor(&mut background, db, &mut rng);
+        }
         let mixed = mix::mix(
             background,
             cfg.rate,
@@ -248,6 +254,7 @@ mod tests {
             seed: 5,
             synthetic_calls: 1.0,
             nuisance_per_min,
+            floor_db: None,
             mark_unlabelled: false,
         }
     }
