@@ -10,6 +10,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+/// The label of a stretch nobody labelled (a soundscape's own sounds under laid-in calls): not a
+/// reference event, and what falls in it is neither right nor wrong (`hark-train synth
+/// --mark-unlabelled` writes them; training leaves them out of the loss).
+pub const UNLABELLED: &str = "?";
+
 /// One annotated vocalization.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Annotation {

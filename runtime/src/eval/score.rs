@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use crate::eval::annotations::Annotation;
+use crate::eval::annotations::{Annotation, UNLABELLED};
 pub use crate::eval::counts::Counts;
 use crate::eval::segments::count_segments;
 
@@ -195,7 +195,24 @@ impl Report {
     /// Scores one recording. Class by class, events match only events of the same label, and a
     /// segment is positive for a class where an event of that class overlaps it; class-agnostic,
     /// any with any.
+    /// Stretches labelled [`UNLABELLED`] are no reference events, and a prediction centred in one
+    /// that overlaps no reference event counts neither way.
     pub fn add_recording(&mut self, reference: &[Annotation], predicted: &[Annotation]) {
+        let (unlabelled, reference): (Vec<Annotation>, Vec<Annotation>) = reference
+            .iter()
+            .cloned()
+            .partition(|a| a.label == UNLABELLED);
+        let stray = |p: &Annotation| {
+            let centre = (p.onset_s + p.offset_s) / 2.0;
+            unlabelled
+                .iter()
+                .any(|u| (u.onset_s..u.offset_s).contains(&centre))
+                && !reference
+                    .iter()
+                    .any(|r| r.onset_s < p.offset_s && p.onset_s < r.offset_s)
+        };
+        let predicted: Vec<Annotation> = predicted.iter().filter(|p| !stray(p)).cloned().collect();
+        let (reference, predicted) = (reference.as_slice(), predicted.as_slice());
         if self.class_agnostic {
             let score = self.score(&spans(reference, None), &spans(predicted, None));
             self.all.merge(&score);
@@ -310,6 +327,26 @@ pub(crate) mod tests {
             offset_s,
             label: label.into(),
             channel: None,
+        }
+    }
+
+    #[test]
+    fn unlabelled_stretches_are_no_references_and_strays_in_them_count_neither_way() {
+        let reference = [
+            event(UNLABELLED, 1.0, 3.0),
+            event("call", 1.5, 1.7),
+            event("call", 5.0, 5.2),
+        ];
+        let predicted = [
+            event("call", 1.5, 1.7), // a call inside the stretch: found
+            event("call", 2.4, 2.6), // a stray inside it: neither way
+            event("call", 4.0, 4.1), // outside: a false alarm
+        ];
+        for agnostic in [true, false] {
+            let mut report = Report::new(agnostic, 1.0);
+            report.add_recording(&reference, &predicted);
+            assert_eq!(report.all.counts[0], counts(1, 1, 1), "{agnostic}");
+            assert!(!report.classes.contains_key(UNLABELLED));
         }
     }
 

@@ -8,7 +8,7 @@ use hark::eval::annotations::{Annotation, read_csv, read_raven};
 use hark::sinks::raven_table_name;
 
 use super::level::power;
-use super::targets::UNKNOWN_LABEL;
+use hark::eval::annotations::UNLABELLED;
 
 /// One annotated recording, resampled to the model's rate.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct Recording {
     pub audio: Vec<f32>,
     /// Annotated events, sorted by onset.
     pub events: Vec<Annotation>,
-    /// Stretches nobody labelled (tables' events labelled [`UNKNOWN_LABEL`]): neither calls nor
+    /// Stretches nobody labelled (tables' events labelled [`UNLABELLED`]): neither calls nor
     /// background.
     pub unlabelled: Vec<Annotation>,
 }
@@ -105,7 +105,7 @@ pub fn load_dir(dir: &Path, csv: Option<&Path>, rate: u32) -> Result<Vec<Recordi
         };
         let audio =
             hark::audio::load(&path, rate).with_context(|| format!("{}", path.display()))?;
-        let (unlabelled, events) = events.into_iter().partition(|e| e.label == UNKNOWN_LABEL);
+        let (unlabelled, events) = events.into_iter().partition(|e| e.label == UNLABELLED);
         recordings.push(Recording {
             name,
             audio,

@@ -1,13 +1,8 @@
 //! Frame targets from annotated events: 1 for a call, 0 for none, and [`UNKNOWN`] for a
-//! stretch nobody labelled, which the losses leave out.
+//! stretch nobody labelled (tables' `?` events, `Recording::unlabelled`), which the losses leave
+//! out: a general detector must not learn to ignore what it cannot be told about.
 
 use hark::eval::annotations::Annotation;
-
-/// The annotation label of a stretch whose content is unknown (a soundscape's own loud sounds
-/// under laid-in calls: perhaps an animal, perhaps wind). Its frames are neither calls nor
-/// background: a general detector must not learn to ignore what it cannot be told about.
-/// `load_dir` keeps such stretches apart from the calls (`Recording::unlabelled`).
-pub const UNKNOWN_LABEL: &str = "?";
 
 /// The target of a frame that no loss may count.
 pub const UNKNOWN: f32 = -1.0;

@@ -7,7 +7,7 @@ use hark::eval::annotations::Annotation;
 use hark::stream::energy::{EnergyConfig, EnergyDetector};
 use hark::stream::events::{DEFAULT_MAX_EVENT_S, EventRules, detect_all};
 
-use crate::data::targets::UNKNOWN_LABEL;
+use hark::eval::annotations::UNLABELLED;
 
 /// The band searched, Hz: from above mains hum to near the Nyquist frequency (capped), wider
 /// than the energy engine's songbird band so that insects and low frogs are marked too.
@@ -43,7 +43,7 @@ pub fn loud_stretches(background: &[f32], rate: u32) -> Result<Vec<Annotation>> 
         .map(|e| Annotation {
             onset_s: (e.onset_s - PAD_S).max(0.0),
             offset_s: (e.offset_s + PAD_S).min(end_s),
-            label: UNKNOWN_LABEL.into(),
+            label: UNLABELLED.into(),
             channel: None,
         })
         .collect())
@@ -69,6 +69,6 @@ mod tests {
             (m.onset_s - 0.95).abs() < 0.03 && (m.offset_s - 1.55).abs() < 0.05,
             "{m:?}"
         );
-        assert_eq!(m.label, UNKNOWN_LABEL);
+        assert_eq!(m.label, UNLABELLED);
     }
 }
