@@ -81,6 +81,9 @@ $P synth --calls "$CU" --split all --synthetic-calls 0.5 --backgrounds "$BU" \
 
 $P train --rate $RATE --data "$RUNS/mix-train/wav" --class-name call --out "$RUNS/student" \
     --steps "${STEPS:-3000}" --warmup 200 --eval-every 250 --seed 1
-$P export --run "$RUNS/student" --out runtime/models/general.onnx
+AUDIO="permissively licensed only: finch-bird0 syllables (Koumura 2016, CC BY 4.0); soundscapes"
+AUDIO+=" jura (scikit-maad, BSD-3-Clause), opensoundscape and birdvox (MIT); great tit songs"
+AUDIO+=" (pykanto, MIT); synthetic calls and nuisance sounds; train/recipes/general-model.sh"
+$P export --run "$RUNS/student" --out runtime/models/general.onnx --provenance "audio=$AUDIO"
 $P quantize --model runtime/models/general.onnx --calib "$RUNS/mix-train/wav" \
     --check "$RUNS/mix-tune/wav" --out runtime/models/general-int8.onnx

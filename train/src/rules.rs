@@ -16,7 +16,7 @@ use hark::stream::events::EventRules;
 use prost::Message;
 
 use crate::data::recordings::load_dir;
-use crate::export::metadata::{contract_of, set_metadata};
+use crate::export::metadata::{contract_of, set_contract};
 use crate::training::validate::recording_counts;
 
 /// One setting of the rules and what it scored.
@@ -132,10 +132,7 @@ pub fn write(model_path: &Path, best: &Candidate, tuned_on: &Path, out: &Path) -
             c.fn_
         ),
     );
-    model.metadata_props.retain(|e| !e.key.starts_with("hark."));
-    for (key, value) in contract.to_metadata() {
-        set_metadata(&mut model, &key, value);
-    }
+    set_contract(&mut model, &contract);
     std::fs::write(out, model.encode_to_vec()).with_context(|| format!("writing {}", out.display()))
 }
 

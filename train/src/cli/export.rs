@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use hark_train::export::firmware::export_firmware;
+use hark_train::export::metadata::add_provenance;
 use hark_train::export::run::export_run;
 
 #[derive(clap::Args)]
@@ -28,6 +29,24 @@ pub struct ExportArgs {
     /// through one model call per chunk, each with its own state).
     #[arg(long, default_value_t = 1, conflicts_with_all = ["teacher", "firmware"])]
     batch: usize,
+    /// A provenance entry to add, KEY=TEXT (repeatable): what the run cannot record itself,
+    /// such as the licences of the audio it learned from.
+    #[arg(long, value_parser = key_value, conflicts_with_all = ["teacher", "firmware"])]
+    provenance: Vec<(String, String)>,
+}
+
+/// `KEY=TEXT`, the key a plain name.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v))
+            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Ok((k.to_string(), v.to_string()))
+        }
+        _ => Err(format!(
+            "`{s}` is not KEY=TEXT with a plain key (letters, digits, _)"
+        )),
+    }
 }
 
 /// `hark-train export`.
@@ -47,6 +66,9 @@ pub fn run(a: ExportArgs) -> Result<()> {
     }
     let run = a.run.expect("clap requires --run without --firmware");
     let c = export_run(&run, &out, a.teacher, a.batch)?;
+    if !a.provenance.is_empty() {
+        add_provenance(&out, &a.provenance)?;
+    }
     println!(
         "wrote {} ({} parameters, {:.1} MMAC per audio second)",
         out.display(),
