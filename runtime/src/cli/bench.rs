@@ -17,8 +17,8 @@ use super::model_flags::{ModelFlags, bundled_name};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Model files or bundled models' names (default: the bundled default model: f32, int8, and
-    /// f32 in archive mode; the same variants for each name given).
+    /// Model files or bundled models' names (default: the bundled default model); a bundled
+    /// model runs in each of its variants (f32, int8) unless --precision picks one.
     #[arg(id = "model", value_name = "MODELS")]
     models: Vec<PathBuf>,
     #[command(flatten)]
@@ -90,24 +90,13 @@ fn load(args: &BenchArgs, backend: Backend) -> Result<Vec<Loaded>> {
         })
     };
     let variants = |bundled: &Bundled| -> Result<Vec<Loaded>> {
-        let wanted = match args.model_flags.precision() {
-            Some(p) => vec![(p, false)],
-            None => vec![
-                (Precision::F32, false),
-                (Precision::Int8, false),
-                (Precision::F32, true),
-            ],
-        };
-        let mut out: Vec<Loaded> = Vec::new();
-        for (p, archive) in wanted {
-            let asked = args.model_flags.precision().is_some();
-            match bundled.variant(p, archive) {
-                // Each variant once: a model without an archive mode is not streamed twice.
-                Ok((bytes, name)) if !out.iter().any(|l| l.bytes == bytes) => {
-                    out.push(loaded(name, bytes.to_vec())?)
-                }
-                Ok(_) => {}
-                Err(e) if asked => return Err(e),
+        let asked = args.model_flags.precision();
+        let mut out = Vec::new();
+        for p in asked.map_or(vec![Precision::F32, Precision::Int8], |p| vec![p]) {
+            match bundled.variant(p) {
+                Ok((bytes, name)) => out.push(loaded(name, bytes.to_vec())?),
+                // Without --precision, the variants the model has.
+                Err(e) if asked.is_some() => return Err(e),
                 Err(_) => {}
             }
         }

@@ -38,7 +38,7 @@ pub fn fit_model(board: &str, path: Option<&Path>, precision: Option<PrecisionFl
         precision,
         runtime: RuntimeFlag::Cpu,
     }
-    .load(path, false)?;
+    .load(path)?;
     let c = &model.contract;
     let (cost, how) = hark::model::cost::model_cost(&model, board.kind);
     let budget = board.budget();

@@ -8,7 +8,7 @@ use hark::model::bundled::BUNDLED;
 use super::model_flags::ModelFlags;
 
 pub fn info(path: Option<&Path>, flags: &ModelFlags) -> Result<()> {
-    let (model, name) = flags.load(path, false)?;
+    let (model, name) = flags.load(path)?;
     let c = &model.contract;
     println!("model            {name} ({} bytes)", model.file_bytes);
     println!(

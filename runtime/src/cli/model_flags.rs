@@ -36,8 +36,8 @@ impl ModelFlags {
 
     /// The model file at `path`, or the bundled model it names (`finch`, `default`), or the
     /// default one; a bundled model at the chosen precision (default: the faster on this
-    /// target), in archive mode for `files` where there is one. With its name for messages.
-    pub fn load(&self, path: Option<&Path>, files: bool) -> Result<(Model, String)> {
+    /// target). With its name for messages.
+    pub fn load(&self, path: Option<&Path>) -> Result<(Model, String)> {
         let backend = self.backend();
         let bundled = match path {
             None => Bundled::default_model(),
@@ -52,7 +52,7 @@ impl ModelFlags {
             },
         };
         let (precision, why) = Precision::choose(self.precision());
-        let (bytes, name) = bundled.variant(precision, files)?;
+        let (bytes, name) = bundled.variant(precision)?;
         let name = format!("{name} ({why})");
         let model = Model::from_bytes_on(bytes, backend).context(name.clone())?;
         Ok((model, name))

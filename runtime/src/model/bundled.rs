@@ -1,5 +1,5 @@
-//! The models built into the binary, chosen by name (`--model finch`), each with the variants
-//! made of it: int8, and f32 in archive mode (several chunks per call, for files).
+//! The models built into the binary, chosen by name (`--model finch`), each in f32 and, where
+//! bundled, int8.
 
 use super::precision::Precision;
 
@@ -12,11 +12,11 @@ pub struct Bundled {
     pub about: &'static str,
     f32: &'static [u8],
     int8: Option<&'static [u8]>,
-    archive: Option<&'static [u8]>,
 }
 
 /// Every bundled model, the default first. Variants cost binary size (docs/performance.md,
-/// "Binary size"), so only the default carries int8.
+/// "Binary size"), so only the default carries int8, and none an archive-mode variant (a model
+/// file in archive mode runs as any other).
 pub static BUNDLED: &[Bundled] = &[
     Bundled {
         name: "general",
@@ -24,14 +24,12 @@ pub static BUNDLED: &[Bundled] = &[
                 audio only (docs/quality.md)",
         f32: crate::GENERAL_MODEL,
         int8: Some(crate::GENERAL_INT8_MODEL),
-        archive: None,
     },
     Bundled {
         name: "finch",
         about: "Bengalese finch song syllables, 16 kHz (docs/quality.md)",
         f32: crate::FINCH_MODEL,
         int8: None,
-        archive: None,
     },
 ];
 
@@ -67,32 +65,14 @@ impl Bundled {
         }
     }
 
-    /// The file to run at `precision`, in archive mode for `files` where there is one, and its
-    /// name for messages.
-    pub fn variant(
-        &self,
-        precision: Precision,
-        files: bool,
-    ) -> anyhow::Result<(&'static [u8], String)> {
-        let name = format!("bundled model {}, {precision}", self.name);
-        match (
-            self.archive(precision).filter(|_| files),
-            self.bytes(precision),
-        ) {
-            (Some(archive), _) => Ok((archive, format!("{name}, archive mode"))),
-            (None, Some(bytes)) => Ok((bytes, name)),
-            (None, None) => anyhow::bail!(
+    /// The file to run at `precision`, and its name for messages.
+    pub fn variant(&self, precision: Precision) -> anyhow::Result<(&'static [u8], String)> {
+        match self.bytes(precision) {
+            Some(bytes) => Ok((bytes, format!("bundled model {}, {precision}", self.name))),
+            None => anyhow::bail!(
                 "the bundled model {} comes in f32 only, not in {precision}",
                 self.name
             ),
-        }
-    }
-
-    /// The file in archive mode at `precision`, where there is one.
-    pub fn archive(&self, precision: Precision) -> Option<&'static [u8]> {
-        match precision {
-            Precision::F32 => self.archive,
-            Precision::Int8 => None,
         }
     }
 }
@@ -109,11 +89,6 @@ mod tests {
                 let Some(bytes) = b.bytes(p) else { continue };
                 let model = Model::from_bytes(bytes).unwrap();
                 assert_eq!(model.contract.quantization, p.to_string(), "{}", b.name);
-                if let Some(archive) = b.archive(p) {
-                    let archive = Model::from_bytes(archive).unwrap();
-                    assert_eq!(archive.contract.quantization, p.to_string());
-                    assert!(archive.contract.frames_per_chunk > model.contract.frames_per_chunk);
-                }
             }
             assert!(std::ptr::eq(Bundled::named(b.name).unwrap(), b));
         }

@@ -106,7 +106,7 @@ pub struct DetectArgs {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let spec = match args.engine {
         EngineKind::Model => {
-            let (model, name) = args.model_flags.load(args.model.as_deref(), true)?;
+            let (model, name) = args.model_flags.load(args.model.as_deref())?;
             if !args.quiet {
                 eprintln!("hark: model: {name}");
             }

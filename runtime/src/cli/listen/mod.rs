@@ -126,7 +126,7 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
     if args.duration.is_some_and(|d| !(d.is_finite() && d > 0.0)) {
         bail!("--duration must be more than 0 seconds");
     }
-    let (model, name) = args.model_flags.load(args.model.as_deref(), false)?;
+    let (model, name) = args.model_flags.load(args.model.as_deref())?;
     let spec = EngineSpec::Model(Arc::new(model));
     let rules = args.rules.over(spec.default_rules()?, &spec.classes())?;
     let channel = args.channel.map_or(ChannelChoice::MixDown, |c| {
