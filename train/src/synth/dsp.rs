@@ -32,11 +32,21 @@ pub fn band_noise(rate: f64, rng: &mut StdRng, n: usize, lo: f64, hi: f64) -> Ve
     }
     low_pass(&mut x, rate, hi);
     x.drain(..pre);
-    let rms = (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / n.max(1) as f64).sqrt();
+    let rms = rms(&x);
     if rms > 0.0 {
         x.iter_mut().for_each(|v| *v = (*v as f64 / rms) as f32);
     }
     x
+}
+
+/// Root mean square of `x`, summed in f64 (minutes of audio at 48 kHz).
+pub fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / x.len().max(1) as f64).sqrt()
+}
+
+/// Seconds to the next event of a Poisson process of `per_s` events a second.
+pub fn exponential(rng: &mut StdRng, per_s: f64) -> f64 {
+    -(1.0 - rng.random::<f64>()).ln() / per_s
 }
 
 /// 8th-order Butterworth high-pass at `hz`.

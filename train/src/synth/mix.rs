@@ -5,7 +5,8 @@ use hark::eval::annotations::Annotation;
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::nuisance::{Kind, exponential, random_nuisance};
+use super::dsp::exponential;
+use super::nuisance::{Kind, random_nuisance};
 use super::phrase::Phrase;
 use crate::data::level::power;
 

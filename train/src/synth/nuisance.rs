@@ -7,7 +7,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use super::calls::top_hz;
-use super::dsp::{band_noise, log_uniform, low_pass, ramp};
+use super::dsp::{band_noise, exponential, log_uniform, low_pass, ramp, rms};
 
 /// Fade at both ends of a sound that is not a transient, seconds.
 const FADE_S: f64 = 0.2;
@@ -141,7 +141,7 @@ fn rain(r: f64, rng: &mut StdRng) -> Vec<f32> {
             *d += (shape * v) as f32;
         }
     }
-    let level = rms(&drops) * rng.random_range(0.2..0.6);
+    let level = (rms(&drops) as f32) * rng.random_range(0.2..0.6);
     let bed = pink(r, rng, n);
     let mut x: Vec<f32> = drops.iter().zip(&bed).map(|(d, b)| d + level * b).collect();
     ramp(&mut x, FADE_S * r);
@@ -245,20 +245,11 @@ fn pink(r: f64, rng: &mut StdRng, n: usize) -> Vec<f32> {
             (b0 + b1 + b2 + w * 0.1848) as f32
         })
         .collect();
-    let level = rms(&x);
+    let level = rms(&x) as f32;
     if level > 0.0 {
         x.iter_mut().for_each(|v| *v /= level);
     }
     x
-}
-
-/// Seconds to the next event of a Poisson process of `per_s` events a second.
-pub fn exponential(rng: &mut StdRng, per_s: f64) -> f64 {
-    -(1.0 - rng.random::<f64>()).ln() / per_s
-}
-
-fn rms(x: &[f32]) -> f32 {
-    (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / x.len().max(1) as f64).sqrt() as f32
 }
 
 #[cfg(test)]
