@@ -159,6 +159,7 @@ fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
         keep_positives: true,
         feature_weight: 0.1,
         clip_hop_s: 1.5,
+        localize: false,
         cache: cache.clone(),
     });
     let run = dir.path().join("student");

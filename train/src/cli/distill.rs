@@ -24,6 +24,11 @@ pub struct DistillArgs {
     /// negatives: for a teacher that misses much of the song it is asked about (docs/quality.md).
     #[arg(long)]
     keep_positives: bool,
+    /// For a clip teacher: the student also learns, frame by frame, the acoustic activity
+    /// (energy over 300 Hz-15 kHz) where every teacher window holding the frame hears the class,
+    /// so that it learns when a call starts and ends, not only whether a window holds one.
+    #[arg(long)]
+    localize: bool,
     /// Weight of regressing the teacher's features through a projection (0: off).
     #[arg(long, default_value_t = 0.0)]
     feature_weight: f32,
@@ -49,6 +54,7 @@ pub fn run(d: DistillArgs) -> Result<()> {
         keep_positives: d.keep_positives,
         feature_weight: d.feature_weight,
         clip_hop_s: t.clip_hop,
+        localize: d.localize,
     };
     super::train::run(d.train, None, Some(distill), STUDENT)
 }

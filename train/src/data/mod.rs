@@ -1,5 +1,6 @@
 //! Training data: annotated recordings, frame targets, random crops and their augmentation.
 
+pub mod activity;
 pub mod augment;
 pub mod batch;
 pub mod eq;

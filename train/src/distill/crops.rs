@@ -18,6 +18,9 @@ pub struct Item {
     pub recording: Recording,
     pub labelled: bool,
     pub track: Track,
+    /// Its acoustic activity (`data::activity`) as a track, where a clip teacher's windows are
+    /// to be localized.
+    pub activity: Option<Track>,
 }
 
 /// A batch of crops, flattened: `audio` `[batch, samples]`; for frame teachers `targets`
@@ -45,6 +48,9 @@ pub struct DistillCropper<'a> {
     pub seed: u64,
     /// Whether the teacher gives clip probabilities.
     pub clips: bool,
+    /// Whether a clip crop also carries frame targets: the activity where the teacher hears an
+    /// animal (`localized`), or a labelled recording's annotations.
+    pub localize: bool,
     /// Whether to carry the teacher's features.
     pub features: bool,
 }
@@ -75,6 +81,14 @@ impl DistillCropper<'_> {
                 let start = (i as f64 * track.hop_s * self.rate as f64) as usize;
                 render(rec, start, 1.0, self.rate, self.hop, audio, targets);
                 out.clip[b] = track.probs[i];
+                if self.localize
+                    && let Some(activity) = &item.activity
+                {
+                    let start_s = start as f64 / self.rate as f64;
+                    for (f, t) in targets.iter_mut().enumerate() {
+                        *t = localized(track, activity, start_s + (f as f64 + 0.5) * hop_s);
+                    }
+                }
                 let inside = ((track.span_s / hop_s).round() as usize).min(frames);
                 out.window[b * frames..b * frames + inside].fill(1.0);
             } else {
@@ -120,6 +134,12 @@ impl DistillCropper<'_> {
     }
 }
 
+/// A frame's target from a clip teacher at time `t`: how surely every window that holds `t`
+/// hears an animal, times how surely something is sounding then.
+fn localized(track: &Track, activity: &Track, t: f64) -> f32 {
+    track.heard_at(t) * activity.at(t)
+}
+
 /// A frame's target: its label and the teacher's probability mixed by the label's weight `w`;
 /// with `keep_positives`, never below the label, so the teacher only raises negatives. Where
 /// nobody labelled the frame, the teacher alone.
@@ -137,7 +157,110 @@ fn blend(label: f32, teacher: f32, w: f32, keep_positives: bool) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::blend;
+    use super::*;
+    use crate::data::activity::activity;
+
+    const RATE: u32 = 16_000;
+
+    /// `seconds` of faint noise with a loud 3 kHz tone over each of `tones` (start, end in s).
+    fn recording(seconds: f64, tones: &[(f64, f64)]) -> Recording {
+        let audio = (0..(seconds * RATE as f64) as usize)
+            .map(|i| {
+                let t = i as f64 / RATE as f64;
+                let noise = 1e-3 * (((i as u64 * 2_654_435_761) % 1000) as f32 / 500.0 - 1.0);
+                let on = tones.iter().any(|&(a, b)| (a..b).contains(&t));
+                noise
+                    + if on {
+                        0.3 * (std::f64::consts::TAU * 3000.0 * t).sin() as f32
+                    } else {
+                        0.0
+                    }
+            })
+            .collect();
+        Recording {
+            name: "r.wav".into(),
+            audio,
+            events: Vec::new(),
+            unlabelled: Vec::new(),
+        }
+    }
+
+    fn activity_track(rec: &Recording) -> Track {
+        let (probs, hop_s) = activity(&rec.audio, RATE).unwrap();
+        Track {
+            hop_s,
+            span_s: hop_s,
+            probs,
+            features: None,
+        }
+    }
+
+    #[test]
+    fn a_clip_teacher_is_localized_to_the_sound_its_windows_share() {
+        // 3 s windows every 0.5 s: those starting at 1.5..=4.0 s hear an animal; a sound at
+        // 1.0-1.3 s is heard by none (wind, say), a call at 4.1-4.4 s by all that hold it.
+        let rec = recording(8.0, &[(1.0, 1.3), (4.1, 4.4)]);
+        let track = Track {
+            hop_s: 0.5,
+            span_s: 3.0,
+            probs: (0..11)
+                .map(|i| if (3..=8).contains(&i) { 0.95 } else { 0.05 })
+                .collect(),
+            features: None,
+        };
+        let sounding = activity_track(&rec);
+        let at = |t: f64| localized(&track, &sounding, t);
+        assert!(at(4.25) > 0.8, "the call: {}", at(4.25));
+        for t in [1.15, 3.0, 4.7] {
+            assert!(at(t) < 0.1, "at {t} s: {}", at(t));
+        }
+    }
+
+    #[test]
+    fn localized_crops_carry_frame_targets() {
+        let rec = recording(3.0, &[(2.0, 2.3)]);
+        let sounding = activity_track(&rec);
+        let one_window = Track {
+            hop_s: 0.5,
+            span_s: 3.0,
+            probs: vec![0.95],
+            features: None,
+        };
+        let items = [Item {
+            recording: rec,
+            labelled: false,
+            track: one_window,
+            activity: Some(sounding),
+        }];
+        let noise = NoiseBank::default();
+        let cropper = |localize| DistillCropper {
+            items: &items,
+            noise: &noise,
+            hard_weight: 0.8,
+            keep_positives: false,
+            rate: RATE,
+            hop: 160,
+            crop_frames: 300,
+            seed: 1,
+            clips: true,
+            localize,
+            features: false,
+        };
+        let batch = cropper(true).batch(0, 1);
+        assert_eq!(batch.clip, [0.95]);
+        assert!(
+            batch.targets[215] > 0.8,
+            "in the call: {}",
+            batch.targets[215]
+        );
+        assert!(
+            batch.targets[100] < 0.1,
+            "before it: {}",
+            batch.targets[100]
+        );
+        let plain = cropper(false).batch(0, 1);
+        assert!(plain.targets.iter().all(|&t| t == 0.0), "no frame targets");
+    }
 
     #[test]
     fn kept_positives_stay_labels_and_negatives_take_the_teacher() {

@@ -15,9 +15,10 @@ use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
+use crate::data::activity::activity;
 use crate::data::recordings::{Recording, audio_files, split_by_file};
 use crate::teacher::contract::Output;
-use crate::teacher::tracks::{TrackSource, teacher_bar};
+use crate::teacher::tracks::{Track, TrackSource, teacher_bar};
 use crops::Item;
 
 /// The distillation part of a training run.
@@ -44,6 +45,10 @@ pub struct DistillConfig {
     pub feature_weight: f32,
     /// Seconds between the windows a clip teacher is run on.
     pub clip_hop_s: f64,
+    /// Whether the student also learns, frame by frame, the acoustic activity inside the windows
+    /// where a clip teacher hears an animal, so that it learns when, not only whether.
+    #[serde(default)]
+    pub localize: bool,
     /// Where teacher outputs are cached.
     pub cache: PathBuf,
 }
@@ -105,6 +110,13 @@ impl TeacherData {
         show_progress: bool,
     ) -> Result<Self> {
         let source = d.source()?;
+        let clips = source.teacher.spec.output == Output::Clip;
+        anyhow::ensure!(
+            clips || !d.localize,
+            "--localize places a clip teacher's windows in time, but {} gives frame outputs, \
+             which already say when",
+            d.teacher.display()
+        );
         let ((train, train_paths), (held, held_paths)) = unlabelled(&d.audio, rate, val_fraction)?;
         let annotated_paths: Vec<PathBuf> = match data {
             Some(data) => annotated.iter().map(|r| data.join(&r.name)).collect(),
@@ -115,13 +127,24 @@ impl TeacherData {
         items.extend(with_tracks(&source, train, &train_paths, false, &bar)?);
         let held_out = with_tracks(&source, held, &held_paths, false, &bar)?;
         bar.finish_and_clear();
+        if d.localize {
+            for item in items.iter_mut().filter(|i| !i.labelled) {
+                let (probs, hop_s) = activity(&item.recording.audio, rate)?;
+                item.activity = Some(Track {
+                    hop_s,
+                    span_s: hop_s,
+                    probs,
+                    features: None,
+                });
+            }
+        }
         let feature_dim = items
             .iter()
             .find_map(|i| i.track.features.as_ref().map(|f| f.0));
         Ok(Self {
             items,
             held_out,
-            clips: source.teacher.spec.output == Output::Clip,
+            clips,
             window_s: source.teacher.spec.window_s(),
             feature_dim,
         })
@@ -147,6 +170,7 @@ pub fn with_tracks(
                 recording,
                 labelled,
                 track,
+                activity: None,
             })
         })
         .collect()

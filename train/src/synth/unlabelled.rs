@@ -1,34 +1,19 @@
 //! The soundscape's own loud sounds, which nobody labelled: perhaps animals, perhaps wind. Found
-//! with the energy detector over a wide band and marked `?`, so that training counts them as
-//! neither calls nor background (a general detector must not learn to ignore animals).
+//! as wide-band acoustic activity and marked `?`, so that training counts them as neither calls
+//! nor background (a general detector must not learn to ignore animals).
 
 use anyhow::Result;
-use hark::eval::annotations::Annotation;
-use hark::stream::energy::{EnergyConfig, EnergyDetector};
+use hark::eval::annotations::{Annotation, UNLABELLED};
 use hark::stream::events::{DEFAULT_MAX_EVENT_S, EventRules, detect_all};
 
-use hark::eval::annotations::UNLABELLED;
+use crate::data::activity::activity;
 
-/// The band searched, Hz: from above mains hum to near the Nyquist frequency (capped), wider
-/// than the energy engine's songbird band so that insects and low frogs are marked too.
-const LOW_HZ: f32 = 300.0;
-const HIGH_SHARE: f32 = 0.45;
-const HIGH_HZ: f32 = 15_000.0;
 /// Margin added on each side of a loud stretch, seconds: its faint start and end are unknown too.
 const PAD_S: f64 = 0.05;
 
 /// The loud stretches of `background` (at `rate` Hz), as `?` annotations, padded and merged.
 pub fn loud_stretches(background: &[f32], rate: u32) -> Result<Vec<Annotation>> {
-    let config = EnergyConfig {
-        low_hz: LOW_HZ,
-        high_hz: (HIGH_SHARE * rate as f32).min(HIGH_HZ),
-        ..EnergyConfig::default()
-    };
-    let hop_s = config.hop_samples(rate) as f64 / rate as f64;
-    let mut detector = EnergyDetector::new(config, rate)?;
-    let mut scores = Vec::new();
-    detector.push(background, &mut scores);
-    detector.finish(&mut scores);
+    let (scores, hop_s) = activity(background, rate)?;
     let rules = EventRules::from_seconds(
         vec![0.5],
         vec![0.4],

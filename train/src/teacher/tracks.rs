@@ -32,6 +32,23 @@ impl Track {
         }
         self.probs.get(i as usize).copied().unwrap_or(0.0)
     }
+
+    /// For a clip teacher: the lowest probability among the windows that hold time `t` (0 where
+    /// none does). An animal heard at `t` is in every window that holds `t`, so it can be there
+    /// only where all of them hear one: windows at a fine hop place it to about that hop.
+    pub fn heard_at(&self, t: f64) -> f32 {
+        let last = (t / self.hop_s).floor();
+        let first = ((t - self.span_s) / self.hop_s).floor() + 1.0;
+        if last < 0.0 || self.probs.is_empty() {
+            return 0.0;
+        }
+        let first = first.max(0.0) as usize;
+        let last = (last as usize).min(self.probs.len() - 1);
+        self.probs
+            .get(first..=last)
+            .and_then(|held| held.iter().copied().reduce(f32::min))
+            .unwrap_or(0.0)
+    }
 }
 
 /// A teacher with the classes it is asked about, and where its answers are kept.
@@ -214,4 +231,32 @@ pub fn teacher_bar(files: usize, show: bool) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Track;
+
+    #[test]
+    fn a_call_is_placed_where_every_window_holding_it_hears_it() {
+        // 3 s windows every 0.5 s; those starting at 1.5..=4.0 s hear a call (all hold 4.0-4.5 s).
+        let probs = (0..14)
+            .map(|i| if (3..=8).contains(&i) { 0.9 } else { 0.1 })
+            .collect();
+        let track = Track {
+            hop_s: 0.5,
+            span_s: 3.0,
+            probs,
+            features: None,
+        };
+        for (t, want) in [(4.2, 0.9), (3.9, 0.1), (4.6, 0.1), (0.2, 0.1), (-1.0, 0.0)] {
+            assert_eq!(track.heard_at(t), want, "at {t} s");
+        }
+        assert_eq!(
+            track.heard_at(9.4),
+            0.1,
+            "the last window alone holds 9.4 s"
+        );
+        assert_eq!(track.heard_at(9.6), 0.0, "no window holds 9.6 s");
+    }
 }

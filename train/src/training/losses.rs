@@ -51,7 +51,8 @@ fn known_mean<const D: usize>(values: Tensor<D>, known: Tensor<D>) -> Tensor<1> 
 
 /// The loss of one batch: the focal loss on frame targets (annotations, teacher probabilities
 /// or a mix), or for a clip teacher the cross-entropy between the student's pooled window
-/// probability and the teacher's; plus the feature regression when it is on.
+/// probability and the teacher's, plus, when localizing, the cross-entropy on the frame
+/// targets; plus the feature regression when it is on.
 pub(super) fn step_loss(
     model: &Trainee,
     batch: DistillBatch,
@@ -70,18 +71,27 @@ pub(super) fn step_loss(
         .expect("at least one layer");
     let logits = model.student.classify(hidden.clone()); // [b, t, classes]
     let logits = logits.narrow(2, 0, 1).reshape([b, frames]);
+    let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [b, frames]), device);
     let mut loss = if clips {
         let window = Tensor::<2>::from_data(TensorData::new(batch.window, [b, frames]), device);
         let clip = Tensor::<1>::from_data(TensorData::new(batch.clip, [b]), device);
+        let frame_loss = cfg
+            .distill
+            .as_ref()
+            .is_some_and(|d| d.localize)
+            .then(|| soft_bce(logits.clone(), targets));
         let p = sigmoid(logits) * window;
         let pooled: Tensor<1> = (p.clone().powf_scalar(2.0).sum_dim(1) / (p.sum_dim(1) + 1e-6))
             .reshape([b])
             .clamp(1e-6, 1.0 - 1e-6);
         let bce =
             clip.clone() * pooled.clone().log() + (clip.neg() + 1.0) * (pooled.neg() + 1.0).log();
-        bce.mean().neg()
+        let pooled_loss = bce.mean().neg();
+        match frame_loss {
+            Some(frames) => pooled_loss + frames,
+            None => pooled_loss,
+        }
     } else {
-        let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [b, frames]), device);
         match cfg.distill {
             Some(_) => soft_bce(logits, targets),
             None => focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma),

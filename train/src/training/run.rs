@@ -134,6 +134,7 @@ pub fn train(
             crop_frames,
             seed: cfg.seed,
             clips,
+            localize: cfg.distill.as_ref().is_some_and(|d| d.localize),
             features: model.projection.is_some(),
         }),
         None => Crops::Labels(Cropper::new(
