@@ -14,7 +14,7 @@ RUNS=${1:-runs}
 U=../shared/data/unlabeled
 B=../shared/models/birdnet
 P=target/release/hark-train
-cargo build --release -p hark-train
+cargo build --release -p hark-train -p hark
 
 # "Any animal": every class but the non-animal sounds and people (as bench/taxa.sh scores BirdNET).
 NOT_ANIMALS=(Human Engine Environmental Fireworks Gun_Gun Noise_Noise Siren "Power tools")

@@ -24,9 +24,10 @@ pub struct DistillArgs {
     /// negatives: for a teacher that misses much of the song it is asked about (docs/quality.md).
     #[arg(long)]
     keep_positives: bool,
-    /// For a clip teacher: the student also learns, frame by frame, the acoustic activity
-    /// (energy over 300 Hz-15 kHz) where every teacher window holding the frame hears the class,
-    /// so that it learns when a call starts and ends, not only whether a window holds one.
+    /// For a clip teacher: the student also learns, frame by frame, where something sounds
+    /// (energy events over 300 Hz-15 kHz) inside the stretches every teacher window holding them
+    /// hears the class, so that it learns when a call starts and ends, not only whether a window
+    /// holds one.
     #[arg(long)]
     localize: bool,
     /// Weight of regressing the teacher's features through a projection (0: off).

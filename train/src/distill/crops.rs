@@ -18,8 +18,8 @@ pub struct Item {
     pub recording: Recording,
     pub labelled: bool,
     pub track: Track,
-    /// Its acoustic activity (`data::activity`) as a track, where a clip teacher's windows are
-    /// to be localized.
+    /// Where something sounds in it (1, else 0; `data::activity`), where a clip teacher's
+    /// windows are to be localized.
     pub activity: Option<Track>,
 }
 
@@ -135,7 +135,7 @@ impl DistillCropper<'_> {
 }
 
 /// A frame's target from a clip teacher at time `t`: how surely every window that holds `t`
-/// hears an animal, times how surely something is sounding then.
+/// hears an animal, where something sounds then (0 elsewhere).
 fn localized(track: &Track, activity: &Track, t: f64) -> f32 {
     track.heard_at(t) * activity.at(t)
 }
@@ -158,7 +158,7 @@ fn blend(label: f32, teacher: f32, w: f32, keep_positives: bool) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::activity::activity;
+    use crate::distill::sounding_track;
 
     const RATE: u32 = 16_000;
 
@@ -185,16 +185,6 @@ mod tests {
         }
     }
 
-    fn activity_track(rec: &Recording) -> Track {
-        let (probs, hop_s) = activity(&rec.audio, RATE).unwrap();
-        Track {
-            hop_s,
-            span_s: hop_s,
-            probs,
-            features: None,
-        }
-    }
-
     #[test]
     fn a_clip_teacher_is_localized_to_the_sound_its_windows_share() {
         // 3 s windows every 0.5 s: those starting at 1.5..=4.0 s hear an animal; a sound at
@@ -208,7 +198,7 @@ mod tests {
                 .collect(),
             features: None,
         };
-        let sounding = activity_track(&rec);
+        let sounding = sounding_track(&rec.audio, RATE).unwrap();
         let at = |t: f64| localized(&track, &sounding, t);
         assert!(at(4.25) > 0.8, "the call: {}", at(4.25));
         for t in [1.15, 3.0, 4.7] {
@@ -219,7 +209,7 @@ mod tests {
     #[test]
     fn localized_crops_carry_frame_targets() {
         let rec = recording(3.0, &[(2.0, 2.3)]);
-        let sounding = activity_track(&rec);
+        let sounding = sounding_track(&rec.audio, RATE).unwrap();
         let one_window = Track {
             hop_s: 0.5,
             span_s: 3.0,

@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
-use crate::data::activity::activity;
+use crate::data::activity::sounding;
 use crate::data::recordings::{Recording, audio_files, split_by_file};
 use crate::teacher::contract::Output;
 use crate::teacher::tracks::{Track, TrackSource, teacher_bar};
@@ -129,13 +129,7 @@ impl TeacherData {
         bar.finish_and_clear();
         if d.localize {
             for item in items.iter_mut().filter(|i| !i.labelled) {
-                let (probs, hop_s) = activity(&item.recording.audio, rate)?;
-                item.activity = Some(Track {
-                    hop_s,
-                    span_s: hop_s,
-                    probs,
-                    features: None,
-                });
+                item.activity = Some(sounding_track(&item.recording.audio, rate)?);
             }
         }
         let feature_dim = items
@@ -149,6 +143,28 @@ impl TeacherData {
             feature_dim,
         })
     }
+}
+
+/// Where something sounds in `audio` (at `rate` Hz), as a track of 1 (sounding) and 0 per 10 ms.
+pub fn sounding_track(audio: &[f32], rate: u32) -> Result<Track> {
+    const HOP_S: f64 = 0.01;
+    let frames = (audio.len() as f64 / rate as f64 / HOP_S).ceil() as usize;
+    let mut probs = vec![0.0; frames];
+    for e in sounding(audio, rate, 0.0)? {
+        let (a, b) = (
+            (e.onset_s / HOP_S).round() as usize,
+            (e.offset_s / HOP_S).round() as usize,
+        );
+        if let Some(sounding) = probs.get_mut(a..b.min(frames)) {
+            sounding.fill(1.0);
+        }
+    }
+    Ok(Track {
+        hop_s: HOP_S,
+        span_s: HOP_S,
+        probs,
+        features: None,
+    })
 }
 
 /// Runs the teacher (or reads its cache) for every recording; `paths[i]` is recording `i`'s file.

@@ -4,26 +4,16 @@
 
 use anyhow::Result;
 use hark::eval::annotations::{Annotation, UNLABELLED};
-use hark::stream::events::{DEFAULT_MAX_EVENT_S, EventRules, detect_all};
 
-use crate::data::activity::activity;
+use crate::data::activity::sounding;
 
 /// Margin added on each side of a loud stretch, seconds: its faint start and end are unknown too.
 const PAD_S: f64 = 0.05;
 
 /// The loud stretches of `background` (at `rate` Hz), as `?` annotations, padded and merged.
 pub fn loud_stretches(background: &[f32], rate: u32) -> Result<Vec<Annotation>> {
-    let (scores, hop_s) = activity(background, rate)?;
-    let rules = EventRules::from_seconds(
-        vec![0.5],
-        vec![0.4],
-        hop_s,
-        0.0,
-        2.0 * PAD_S,
-        DEFAULT_MAX_EVENT_S,
-    );
     let end_s = background.len() as f64 / rate as f64;
-    Ok(detect_all(rules, &scores)
+    Ok(sounding(background, rate, 2.0 * PAD_S)?
         .into_iter()
         .map(|e| Annotation {
             onset_s: (e.onset_s - PAD_S).max(0.0),
