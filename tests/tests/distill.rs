@@ -162,6 +162,16 @@ fn an_exported_teacher_runs_in_tract_and_a_student_distils_from_it() {
         localize: false,
         cache: cache.clone(),
     });
+    // Localizing is for clip teachers: a frame teacher already says when.
+    let mut localizing = cfg.clone();
+    if let Some(d) = localizing.distill.as_mut() {
+        d.localize = true;
+    }
+    let refused = train(&localizing, &dir.path().join("refused"), false, None, false).unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("gives frame outputs"),
+        "{refused:#}"
+    );
     let run = dir.path().join("student");
     train(&cfg, &run, false, None, false).unwrap();
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
