@@ -12,7 +12,9 @@
 #   the energy engine inside focal recordings, and synthetic calls (half of all phrases);
 # - laid into soundscapes at -5..+20 dB, with wind, rain, traffic, thumps and aircraft laid in
 #   unannotated (negatives), and the soundscapes' own loud stretches marked `?` (unlabelled:
-#   neither calls nor background);
+#   neither calls nor background); a white floor -30..-3 dB under each soundscape fills the band
+#   above what 22-24 kHz recordings hold (a recorder's self-noise: without it a model fired on
+#   steady broadband hiss);
 # - mixes of held-out calls (finch files the finch recipes hold out, the great tit songs of site
 #   SW83) in held-out soundscapes (the odd hours of jura) check its int8 variant. Its event rules
 #   stay the a-priori defaults (on 0.5, off 0.4, 20 ms): `hark-train rules` on these mixes gained
@@ -73,17 +75,17 @@ ln -sf "$FU"/* "$CU"/
 # Training mixes: half the phrases synthetic, nuisances, the soundscapes' own sounds unlabelled.
 $P synth --calls "$CT" --split all --synthetic-calls 0.5 --backgrounds "$BT" \
     --out "$RUNS/mix-train" --files 160 --seconds 20 --occupancy 0.3 --snr-db=-5,20 \
-    --nuisance 6 --mark-unlabelled --rate $RATE --seed 3
+    --nuisance 6 --mark-unlabelled --floor-db=-30,-3 --rate $RATE --seed 3
 # Tuning mixes: held-out calls and soundscapes, as a user's recordings would come.
 $P synth --calls "$CU" --split all --synthetic-calls 0.5 --backgrounds "$BU" \
     --out "$RUNS/mix-tune" --files 30 --seconds 20 --occupancy 0.2 --snr-db=-5,20 \
-    --nuisance 3 --mark-unlabelled --rate $RATE --seed 11
+    --nuisance 3 --mark-unlabelled --floor-db=-30,-3 --rate $RATE --seed 11
 
 $P train --rate $RATE --data "$RUNS/mix-train/wav" --class-name call --out "$RUNS/student" \
     --steps "${STEPS:-3000}" --warmup 200 --eval-every 250 --seed 1
 AUDIO="permissively licensed only: finch-bird0 syllables (Koumura 2016, CC BY 4.0); soundscapes"
 AUDIO+=" jura (scikit-maad, BSD-3-Clause), opensoundscape and birdvox (MIT); great tit songs"
-AUDIO+=" (pykanto, MIT); synthetic calls and nuisance sounds; train/recipes/general-model.sh"
+AUDIO+=" (pykanto, MIT); synthetic calls, nuisance sounds and a white floor; train/recipes/general-model.sh"
 $P export --run "$RUNS/student" --out runtime/models/general.onnx --provenance "audio=$AUDIO"
 $P quantize --model runtime/models/general.onnx --calib "$RUNS/mix-train/wav" \
     --check "$RUNS/mix-tune/wav" --out runtime/models/general-int8.onnx

@@ -20,7 +20,7 @@ pub struct Item {
     pub track: Track,
     /// Where something sounds in it (1, else 0; `data::activity`), where a clip teacher's
     /// windows are to be localized.
-    pub activity: Option<Track>,
+    pub sounding: Option<Track>,
 }
 
 /// A batch of crops, flattened: `audio` `[batch, samples]`; for frame teachers `targets`
@@ -48,8 +48,8 @@ pub struct DistillCropper<'a> {
     pub seed: u64,
     /// Whether the teacher gives clip probabilities.
     pub clips: bool,
-    /// Whether a clip crop also carries frame targets: the activity where the teacher hears an
-    /// animal (`localized`), or a labelled recording's annotations.
+    /// Whether a clip crop also carries frame targets: where something sounds and the teacher
+    /// hears an animal (`localized`), or a labelled recording's annotations.
     pub localize: bool,
     /// Whether to carry the teacher's features.
     pub features: bool,
@@ -82,11 +82,11 @@ impl DistillCropper<'_> {
                 render(rec, start, 1.0, self.rate, self.hop, audio, targets);
                 out.clip[b] = track.probs[i];
                 if self.localize
-                    && let Some(activity) = &item.activity
+                    && let Some(sounding) = &item.sounding
                 {
                     let start_s = start as f64 / self.rate as f64;
                     for (f, t) in targets.iter_mut().enumerate() {
-                        *t = localized(track, activity, start_s + (f as f64 + 0.5) * hop_s);
+                        *t = localized(track, sounding, start_s + (f as f64 + 0.5) * hop_s);
                     }
                 }
                 let inside = ((track.span_s / hop_s).round() as usize).min(frames);
@@ -136,8 +136,8 @@ impl DistillCropper<'_> {
 
 /// A frame's target from a clip teacher at time `t`: how surely every window that holds `t`
 /// hears an animal, where something sounds then (0 elsewhere).
-fn localized(track: &Track, activity: &Track, t: f64) -> f32 {
-    track.heard_at(t) * activity.at(t)
+fn localized(track: &Track, sounding: &Track, t: f64) -> f32 {
+    track.heard_at(t) * sounding.at(t)
 }
 
 /// A frame's target: its label and the teacher's probability mixed by the label's weight `w`;
@@ -220,7 +220,7 @@ mod tests {
             recording: rec,
             labelled: false,
             track: one_window,
-            activity: Some(sounding),
+            sounding: Some(sounding),
         }];
         let noise = NoiseBank::default();
         let cropper = |localize| DistillCropper {

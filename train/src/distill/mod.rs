@@ -45,7 +45,7 @@ pub struct DistillConfig {
     pub feature_weight: f32,
     /// Seconds between the windows a clip teacher is run on.
     pub clip_hop_s: f64,
-    /// Whether the student also learns, frame by frame, the acoustic activity inside the windows
+    /// Whether the student also learns, frame by frame, where something sounds inside the windows
     /// where a clip teacher hears an animal, so that it learns when, not only whether.
     #[serde(default)]
     pub localize: bool,
@@ -129,7 +129,7 @@ impl TeacherData {
         bar.finish_and_clear();
         if d.localize {
             for item in items.iter_mut().filter(|i| !i.labelled) {
-                item.activity = Some(sounding_track(&item.recording.audio, rate)?);
+                item.sounding = Some(sounding_track(&item.recording.audio, rate)?);
             }
         }
         let feature_dim = items
@@ -186,7 +186,7 @@ pub fn with_tracks(
                 recording,
                 labelled,
                 track,
-                activity: None,
+                sounding: None,
             })
         })
         .collect()
