@@ -65,6 +65,11 @@ pub struct SynthArgs {
     /// that train a general detector (which must not learn to ignore the animals in them).
     #[arg(long)]
     mark_unlabelled: bool,
+    /// Share (0..1) of the mixes laid over steady noise (white, or a random band, at a constant
+    /// level: a recorder's self-noise, a distant stream) instead of a soundscape, so that a
+    /// student learns that steady hiss on a quiet night is no call.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    steady_backgrounds: f64,
 }
 
 /// `hark-train synth`.
@@ -86,6 +91,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
         nuisance_per_min: a.nuisance_per_min,
         floor_db: a.floor_db,
         mark_unlabelled: a.mark_unlabelled,
+        steady_backgrounds: a.steady_backgrounds,
     };
     let s = synthesize(&cfg)?;
     println!(

@@ -5,7 +5,7 @@ use hark::eval::annotations::Annotation;
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::dsp::exponential;
+use super::dsp::{band_noise, exponential, log_uniform};
 use super::nuisance::{Kind, random_nuisance};
 use super::phrase::Phrase;
 use crate::data::level::power;
@@ -47,6 +47,22 @@ pub struct Mix {
     pub audio: Vec<f32>,
     pub calls: Vec<Placed>,
     pub nuisances: Vec<Laid>,
+}
+
+/// `len` samples of steady noise at `rate` Hz, as a recorder's self-noise, a distant stream or a
+/// far-off insect chorus sound: white, or band-limited to a random band (50 Hz-2 kHz up to
+/// 4x that or more, at most 0.45x the rate), at a constant level.
+pub fn steady_noise(rate: u32, rng: &mut StdRng, len: usize) -> Vec<f32> {
+    let r = rate as f64;
+    let top = 0.45 * r;
+    let (lo, hi) = match rng.random_bool(0.5) {
+        true => (0.0, top),
+        false => {
+            let lo = log_uniform(rng, 50.0, 2000.0);
+            (lo, log_uniform(rng, (4.0 * lo).min(top), top))
+        }
+    };
+    band_noise(r, rng, len, lo, hi)
 }
 
 /// Adds white noise up to the Nyquist frequency at `db` (drawn from the range) below or above
@@ -188,6 +204,26 @@ fn loudest_power(x: &[f32], window: usize) -> f32 {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn steady_noise_keeps_its_level_and_stays_in_band() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let rate = 32000;
+        for _ in 0..8 {
+            let x = steady_noise(rate, &mut rng, 3 * rate as usize);
+            let whole = power(&x);
+            for second in x.chunks(rate as usize) {
+                let db = 10.0 * (power(second) / whole).log10();
+                assert!(db.abs() < 1.0, "a second {db:.2} dB off the whole");
+            }
+            let above =
+                crate::synth::dsp::spectrum::share_above(&x, rate as f64, 0.47 * rate as f64);
+            assert!(
+                above < 1e-3,
+                "{above} of the energy near the Nyquist frequency"
+            );
+        }
+    }
 
     /// A 0.2 s tone phrase with one call covering it.
     fn tone(rate: u32) -> Phrase {

@@ -69,6 +69,8 @@ pub struct SynthConfig {
     /// Whether the soundscape's own loud sounds are written as `?` stretches (unlabelled: no
     /// loss counts them) instead of being left as background.
     pub mark_unlabelled: bool,
+    /// Share (0..=1) of the mixes laid over steady noise instead of a soundscape.
+    pub steady_backgrounds: f64,
 }
 
 /// What was written.
@@ -106,6 +108,11 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthSummary> {
         "--synthetic-calls is a share from 0 to 1, not {share}"
     );
     ensure!(
+        (0.0..=1.0).contains(&cfg.steady_backgrounds),
+        "--steady-backgrounds is a share from 0 to 1, not {}",
+        cfg.steady_backgrounds
+    );
+    ensure!(
         cfg.nuisance_per_min.is_finite() && cfg.nuisance_per_min >= 0.0,
         "--nuisance is a number of sounds per minute, 0 or more, not {}",
         cfg.nuisance_per_min
@@ -138,7 +145,12 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthSummary> {
     let mut summary = SynthSummary::default();
     for i in 0..cfg.files {
         let name = format!("mix_{:04}", i + 1);
-        let mut background = bank.excerpt(&mut rng, len);
+        // No draw at a share of 0: the recipes from before steady backgrounds keep their files.
+        let steady = cfg.steady_backgrounds > 0.0 && rng.random_bool(cfg.steady_backgrounds);
+        let mut background = match steady {
+            true => mix::steady_noise(cfg.rate, &mut rng, len),
+            false => bank.excerpt(&mut rng, len),
+        };
         let unlabelled = match cfg.mark_unlabelled {
             true => unlabelled::loud_stretches(&background, cfg.rate)?,
             false => Vec::new(),
@@ -256,6 +268,7 @@ mod tests {
             nuisance_per_min,
             floor_db: None,
             mark_unlabelled: false,
+            steady_backgrounds: 0.0,
         }
     }
 
