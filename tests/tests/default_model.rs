@@ -84,6 +84,7 @@ fn default_model_is_distilled_and_finds_song_in_field_mixes() {
         nuisance_per_min: 0.0,
         floor_db: None,
         mark_unlabelled: false,
+        steady_backgrounds: 0.0,
     };
     synthesize(&cfg).unwrap();
     let counts = counts_on(&audio_files(&out.path().join("wav")).unwrap());
