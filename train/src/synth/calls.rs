@@ -266,7 +266,7 @@ fn harmonic(r: f64, rng: &mut StdRng, seconds: f64, most: usize) -> Vec<f32> {
 }
 
 /// A short sweep or harmonic note (2-50 ms, 30-80 % of the period) repeated at 5-60 Hz for
-/// 0.2-2 s (3 notes at least), under a slow contour: one call from the first note to the last.
+/// 0.2-2 s (3 notes at least), under a slow contour; its notes are annotated as [`joined`] says.
 fn trill(r: f64, rng: &mut StdRng) -> (Vec<f32>, Vec<(usize, usize)>) {
     let period = 1.0 / log_uniform(rng, 5.0, 60.0);
     let seconds = rng.random_range(0.2..2.0);
