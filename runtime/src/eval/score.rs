@@ -195,6 +195,7 @@ impl Report {
     /// Scores one recording. Class by class, events match only events of the same label, and a
     /// segment is positive for a class where an event of that class overlaps it; class-agnostic,
     /// any with any.
+    ///
     /// Stretches labelled [`UNLABELLED`] are no reference events, and a prediction centred in one
     /// that overlaps no reference event counts neither way.
     pub fn add_recording(&mut self, reference: &[Annotation], predicted: &[Annotation]) {

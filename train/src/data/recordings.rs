@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use hark::eval::annotations::{Annotation, read_csv, read_raven};
+use hark::eval::annotations::{Annotation, UNLABELLED, read_csv, read_raven};
 use hark::sinks::raven_table_name;
 
 use super::level::power;
-use hark::eval::annotations::UNLABELLED;
 
 /// One annotated recording, resampled to the model's rate.
 #[derive(Debug, Clone)]
