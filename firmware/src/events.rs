@@ -82,6 +82,12 @@ fn emit(rules: &ClassRules, run: Run, out: &mut impl FnMut(FrameEvent)) {
 }
 
 impl Track {
+    /// The first frame of the event not yet emitted (open, or held back for a merge), if any:
+    /// no event this track emits later starts before it.
+    pub fn held_since(&self) -> Option<usize> {
+        self.closed.or(self.open).map(|run| run.start)
+    }
+
     /// Consumes frame `f`'s probability `p`; calls `out` with every event now final.
     pub fn push(&mut self, f: usize, p: f32, rules: &ClassRules, out: &mut impl FnMut(FrameEvent)) {
         if let Some(run) = self.open.as_mut() {

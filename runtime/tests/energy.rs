@@ -49,22 +49,10 @@ fn scores(audio: &[f32]) -> (Vec<f32>, f64) {
     (scores, hop_s)
 }
 
-/// The default model's event rules: on 0.5, off 0.4, min 20 ms, no merging.
-fn rules(hop_s: f64) -> EventRules {
-    EventRules {
-        on: vec![0.5],
-        off: vec![0.4],
-        min_frames: (0.020 / hop_s).round() as usize,
-        merge_gap_frames: 0,
-        max_frames: 0,
-        hop_s,
-    }
-}
-
 /// Detects and matches one recording against its table.
 fn evaluate(wav: &Path, table: &Path) -> Counts {
     let (scores, hop_s) = scores(&audio_16k(wav));
-    let predicted: Vec<(f64, f64)> = detect_all(rules(hop_s), &scores)
+    let predicted: Vec<(f64, f64)> = detect_all(EventRules::energy(hop_s), &scores)
         .iter()
         .map(|e| (e.onset_s, e.offset_s))
         .collect();

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use hark::audio::decode::{ChannelChoice, FileSource};
+use hark::audio::time_expansion::TimeExpansion;
 use hark::model::Model;
 use hark::stream::engine::{Engine, EngineSpec};
 use hark::stream::events::Event;
@@ -62,6 +63,7 @@ fn run(model: &[u8]) -> (Vec<f32>, Vec<Event>) {
         spec.sample_rate(),
         spec.classes().len(),
         rules,
+        TimeExpansion::Auto,
     )
     .unwrap();
     (engine.probs, detection.events)

@@ -1,6 +1,7 @@
 //! Shared helpers for hark's end-to-end tests: the workspace and its bundled recordings,
-//! `../shared/data` when present, a model's probabilities through the runtime's session, the
-//! onnxruntime cross-check, and a short training run.
+//! `../shared/data` when present, a model's probabilities through the runtime's session, an
+//! engine's events scored against a recording's table, the onnxruntime cross-check, and a short
+//! training run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,6 +27,36 @@ pub fn tract_probs(model: &[u8], audio: &[f32]) -> Vec<f32> {
     session.push(audio, &mut probs).unwrap();
     session.finish(&mut probs).unwrap();
     probs
+}
+
+/// Event counts (IoU > 0.3) of `spec` with `rules` on the recording `wav`, streamed like `hark
+/// detect` streams it, against the Raven table beside it.
+pub fn counts_against_table(
+    spec: &hark::stream::engine::EngineSpec,
+    rules: hark::stream::events::EventRules,
+    wav: &Path,
+) -> hark::eval::score::Counts {
+    use hark::audio::{decode::ChannelChoice, time_expansion::TimeExpansion};
+    let detection = hark::stream::pipeline::detect_file(
+        spec,
+        wav,
+        ChannelChoice::MixDown,
+        rules,
+        TimeExpansion::Auto,
+    )
+    .unwrap();
+    let predicted: Vec<_> = detection
+        .events
+        .iter()
+        .map(|e| (e.onset_s, e.offset_s))
+        .collect();
+    let table = wav.with_file_name(hark::sinks::raven_table_name(wav));
+    let reference: Vec<_> = hark::eval::annotations::read_raven(&table)
+        .unwrap()
+        .iter()
+        .map(|a| (a.onset_s, a.offset_s))
+        .collect();
+    hark::eval::score::match_events(&reference, &predicted, 0.3)
 }
 
 /// `../shared/data` beside the checkout, when it is there.

@@ -6,15 +6,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hark::audio::decode::ChannelChoice;
-use hark::eval::annotations::read_raven;
-use hark::eval::score::{Counts, match_events};
+use hark::eval::score::Counts;
 use hark::model::Model;
-use hark::sinks::raven_table_name;
 use hark::stream::engine::EngineSpec;
 use hark::stream::events::EventRules;
-use hark::stream::pipeline::detect_file;
-use hark_tests::shared_data;
+use hark_tests::{counts_against_table, shared_data};
 use hark_train::data::recordings::{Recording, audio_files, split_by_file};
 use hark_train::synth::{Split, SynthConfig, synthesize};
 
@@ -100,26 +96,10 @@ fn default_model_is_distilled_and_finds_song_in_field_mixes() {
 /// Event counts (IoU > 0.3) of the default model on `wavs`, against the Raven tables beside them.
 fn counts_on(wavs: &[PathBuf]) -> Counts {
     let model = Arc::new(Model::from_bytes(hark::FINCH_MODEL).unwrap());
+    let spec = EngineSpec::Model(model.clone());
     let mut counts = Counts::default();
     for wav in wavs {
-        let result = detect_file(
-            &EngineSpec::Model(model.clone()),
-            wav,
-            ChannelChoice::MixDown,
-            EventRules::from_contract(&model.contract),
-        )
-        .unwrap();
-        let predicted: Vec<(f64, f64)> = result
-            .events
-            .iter()
-            .map(|e| (e.onset_s, e.offset_s))
-            .collect();
-        let reference: Vec<(f64, f64)> = read_raven(&wav.with_file_name(raven_table_name(wav)))
-            .unwrap()
-            .iter()
-            .map(|a| (a.onset_s, a.offset_s))
-            .collect();
-        counts += match_events(&reference, &predicted, 0.3);
+        counts += counts_against_table(&spec, EventRules::from_contract(&model.contract), wav);
     }
     counts
 }

@@ -3,16 +3,12 @@
 
 use std::sync::Arc;
 
-use hark::audio::decode::ChannelChoice;
-use hark::eval::annotations::read_raven;
-use hark::eval::score::{Counts, match_events};
+use hark::eval::score::Counts;
 use hark::model::Model;
 use hark::model::protobuf::ModelProto;
-use hark::sinks::raven_table_name;
 use hark::stream::engine::EngineSpec;
 use hark::stream::events::EventRules;
-use hark::stream::pipeline::detect_file;
-use hark_tests::bundled_finch;
+use hark_tests::{bundled_finch, counts_against_table};
 use hark_train::export::student::CallShape;
 use hark_train::export::variant::call_variant;
 use hark_train::rules::{tune, write};
@@ -71,20 +67,7 @@ fn tuned_rules_travel_with_the_model() {
         if path.extension().is_none_or(|e| e != "wav") {
             continue;
         }
-        let rules = EventRules::from_contract(&model.contract);
-        let found = detect_file(&spec, &path, ChannelChoice::MixDown, rules).unwrap();
-        let predicted: Vec<_> = found
-            .events
-            .iter()
-            .map(|e| (e.onset_s, e.offset_s))
-            .collect();
-        let table = path.with_file_name(raven_table_name(&path));
-        let reference: Vec<_> = read_raven(&table)
-            .unwrap()
-            .iter()
-            .map(|a| (a.onset_s, a.offset_s))
-            .collect();
-        counts += match_events(&reference, &predicted, 0.3);
+        counts += counts_against_table(&spec, EventRules::from_contract(&model.contract), &path);
     }
     assert_eq!(counts, best.counts);
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use hark::audio::time_expansion::TimeExpansion;
 use hark::model::Model;
 use hark::model::backend::Backend;
 use hark::model::multi_session::MultiSession;
@@ -129,7 +130,7 @@ fn each_channel_of_a_file_in_one_call_per_chunk() {
     let detect = |model: &[u8]| {
         let model = Arc::new(Model::from_bytes(model).unwrap());
         let rules = EventRules::from_contract(&model.contract);
-        detect_each_channel(&EngineSpec::Model(model), &wav, rules).unwrap()
+        detect_each_channel(&EngineSpec::Model(model), &wav, rules, TimeExpansion::Auto).unwrap()
     };
     let together = detect(&default_for(streams.len()));
     let alone = detect(hark::FINCH_MODEL);
@@ -151,7 +152,8 @@ fn each_channel_of_a_file_in_one_call_per_chunk() {
 
     let model = Arc::new(Model::from_bytes(&default_for(2)).unwrap());
     let rules = EventRules::from_contract(&model.contract);
-    let why = detect_each_channel(&EngineSpec::Model(model), &wav, rules).unwrap_err();
+    let why = detect_each_channel(&EngineSpec::Model(model), &wav, rules, TimeExpansion::Auto)
+        .unwrap_err();
     let expected = format!("runs 2 streams per call but the file has {}", streams.len());
     assert!(why.to_string().contains(&expected), "{why}");
 }

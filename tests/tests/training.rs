@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hark::audio::decode::ChannelChoice;
+use hark::audio::time_expansion::TimeExpansion;
 use hark::model::Model;
 use hark::sinks::{Encoding, write_wav};
 use hark::stream::engine::EngineSpec;
@@ -95,7 +96,14 @@ fn a_student_made_at_48_khz_learns_and_runs_from_other_rates() {
     let spec = EngineSpec::Model(model);
     for file in [&wav, &low] {
         let rules = spec.default_rules().unwrap();
-        let d = detect_file(&spec, file, ChannelChoice::MixDown, rules).unwrap();
+        let d = detect_file(
+            &spec,
+            file,
+            ChannelChoice::MixDown,
+            rules,
+            TimeExpansion::Auto,
+        )
+        .unwrap();
         assert!((d.duration_s - seconds).abs() < 0.02, "{} s", d.duration_s);
     }
 }

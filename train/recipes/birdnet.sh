@@ -26,4 +26,4 @@ $P distill --teacher $B/BirdNET_V2.4_FP32_tract_b1.onnx --teacher-config train/t
     --audio $U/jura --audio $U/opensoundscape --audio $U/birdvox --audio $U/great_tit \
     --class-name call --out $RUNS/birdnet-student --steps "${STEPS:-1200}" --warmup 100 \
     --eval-every 200 --seed 1 --cache $RUNS/teacher-cache
-$P export --run $RUNS/birdnet-student --out $RUNS/birdnet-student.onnx
+$P export --run $RUNS/birdnet-student --out $RUNS/birdnet-student.onnx --boundaries energy

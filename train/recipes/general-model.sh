@@ -87,6 +87,7 @@ $P train --rate $RATE --data "$RUNS/mix-train/wav" --class-name call --out "$RUN
 AUDIO="permissively licensed only: finch-bird0 syllables (Koumura 2016, CC BY 4.0); soundscapes"
 AUDIO+=" jura (scikit-maad, BSD-3-Clause), opensoundscape and birdvox (MIT); great tit songs"
 AUDIO+=" (pykanto, MIT); synthetic calls, nuisance sounds and a white floor; train/recipes/general-model.sh"
-$P export --run "$RUNS/student" --out runtime/models/general.onnx --provenance "audio=$AUDIO"
+$P export --run "$RUNS/student" --out runtime/models/general.onnx --provenance "audio=$AUDIO" \
+    --boundaries energy
 $P quantize --model runtime/models/general.onnx --calib "$RUNS/mix-train/wav" \
     --check "$RUNS/mix-tune/wav" --out runtime/models/general-int8.onnx

@@ -1,12 +1,13 @@
 //! Audio in: the recordings a batch works on, decoding them (with the WAV guard and the
-//! recorder's metadata), live capture from a sound card or a paced replay, and resampling to a
-//! model's rate.
+//! recorder's metadata), live capture from a sound card or a paced replay, ultrasonic recordings
+//! heard time-expanded, and resampling to a model's rate.
 
 pub mod capture;
 pub mod decode;
 pub mod recordings;
 pub mod resample;
 pub mod source;
+pub mod time_expansion;
 
 use std::path::Path;
 

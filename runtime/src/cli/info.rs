@@ -48,8 +48,10 @@ pub fn info(path: Option<&Path>, flags: &ModelFlags) -> Result<()> {
         c.on_thresholds, c.off_thresholds
     );
     println!(
-        "events           min {:.3} s, merge gap {:.3} s",
-        c.min_event_s, c.merge_gap_s
+        "events           min {:.3} s, merge gap {:.3} s, boundaries: {}",
+        c.min_event_s,
+        c.merge_gap_s,
+        c.boundaries.name()
     );
     println!("parameters       {}", c.parameters);
     println!(

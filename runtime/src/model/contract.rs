@@ -28,6 +28,9 @@ pub struct Contract {
     pub min_event_s: f32,
     /// Events closer than this are merged, seconds.
     pub merge_gap_s: f32,
+    /// Where events start and end: at the model's own frames, or at the energy detector's
+    /// (`hark.boundaries`, absent for the model's own).
+    pub boundaries: Boundaries,
     /// `f32` or `int8`.
     pub quantization: String,
     /// The architecture preset the model was built from.
@@ -41,6 +44,39 @@ pub struct Contract {
     pub streams: usize,
     /// Where the model came from: teacher, data, command, git revision...
     pub provenance: BTreeMap<String, String>,
+}
+
+/// Where a model's events start and end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Boundaries {
+    /// Where the model's probabilities cross its thresholds.
+    #[default]
+    Model,
+    /// The model says which stretches hold a call, the energy detector where each starts and
+    /// ends (`stream/boundaries.rs`).
+    Energy,
+}
+
+impl Boundaries {
+    /// The name in metadata and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Boundaries::Model => "model",
+            Boundaries::Energy => "energy",
+        }
+    }
+}
+
+impl std::str::FromStr for Boundaries {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "model" => Ok(Boundaries::Model),
+            "energy" => Ok(Boundaries::Energy),
+            other => Err(format!("`{other}` is neither `model` nor `energy`")),
+        }
+    }
 }
 
 /// Why a model's metadata does not describe a usable contract-1 model.
@@ -96,9 +132,12 @@ impl Contract {
         .into_iter()
         .map(|(k, v)| (format!("{PREFIX}{k}"), v))
         .collect::<Vec<_>>();
-        // Written only where it says something, so one-stream models keep their bytes.
+        // Written only where they say something, so other models keep their bytes.
         if self.streams != 1 {
             entries.push((format!("{PREFIX}streams"), self.streams.to_string()));
+        }
+        if self.boundaries != Boundaries::Model {
+            entries.push((format!("{PREFIX}boundaries"), self.boundaries.name().into()));
         }
         entries.extend(
             self.provenance
@@ -150,6 +189,10 @@ impl Contract {
             off_thresholds: parse_json("off_thresholds", get("off_thresholds")?)?,
             min_event_s: parse("min_event_s", get("min_event_s")?)?,
             merge_gap_s: parse("merge_gap_s", get("merge_gap_s")?)?,
+            boundaries: match map.get("hark.boundaries") {
+                Some(v) => parse("boundaries", v)?,
+                None => Boundaries::Model,
+            },
             quantization: get("quantization")?.to_string(),
             preset: map.get("hark.preset").unwrap_or(&"").to_string(),
             parameters: map
@@ -237,6 +280,7 @@ mod tests {
             off_thresholds: vec![0.35],
             min_event_s: 0.02,
             merge_gap_s: 0.0,
+            boundaries: Boundaries::Model,
             quantization: "f32".into(),
             preset: "small".into(),
             parameters: 1000,

@@ -12,11 +12,12 @@ use anyhow::{Result, bail};
 use crate::audio::decode::{ChannelChoice, FileSource};
 use crate::audio::resample::Resampler;
 use crate::audio::source::Source;
+use crate::audio::time_expansion::TimeExpansion;
 use crate::model::Model;
 use crate::model::multi_session::MultiSession;
 use crate::stream::engine::{Engine, EngineSpec};
 use crate::stream::events::{Event, EventDetector, EventRules};
-use crate::stream::pipeline::Detection;
+use crate::stream::pipeline::{Detection, energy_boundaries, in_recording_time};
 
 /// What scores the channels: one engine each, or one many-stream model call for all.
 enum Scorer {
@@ -76,20 +77,29 @@ fn together(model: &Arc<Model>, channels: usize) -> Result<Scorer> {
     Ok(Scorer::Together(Box::new(session)))
 }
 
-/// Streams every channel of the file at `path` through engines started from `spec`; events by
-/// `rules`, each carrying its channel, in onset order.
-pub fn detect_each_channel(spec: &EngineSpec, path: &Path, rules: EventRules) -> Result<Detection> {
+/// Streams every channel of the file at `path` through engines started from `spec`,
+/// time-expanded by `expansion`; events by `rules`, each carrying its channel, in onset order.
+pub fn detect_each_channel(
+    spec: &EngineSpec,
+    path: &Path,
+    rules: EventRules,
+    expansion: TimeExpansion,
+) -> Result<Detection> {
     let mut source = FileSource::open(path, ChannelChoice::MixDown)?;
     let info = source.info();
     let channels = info.channels;
+    let heard_rate = expansion.heard_rate(info.sample_rate);
     let mut scorer = Scorer::new(spec, channels)?;
     let mut resamplers = (0..channels)
-        .map(|_| Resampler::new(info.sample_rate, spec.sample_rate()))
+        .map(|_| Resampler::new(heard_rate, spec.sample_rate()))
         .collect::<Result<Vec<_>>>()?;
     let mut detectors: Vec<_> = (0..channels)
         .map(|_| EventDetector::new(rules.clone()))
         .collect();
     let classes = spec.classes().len();
+    let mut boundaries = (0..channels)
+        .map(|_| energy_boundaries(&rules, spec.sample_rate(), classes))
+        .collect::<Result<Vec<_>>>()?;
     let (mut frames, mut events) = (Vec::new(), Vec::new());
     let mut planar = vec![Vec::new(); channels];
     let mut resampled = vec![Vec::new(); channels];
@@ -108,6 +118,11 @@ pub fn detect_each_channel(spec: &EngineSpec, path: &Path, rules: EventRules) ->
                 resampler.finish(out)?;
             }
         }
+        for (b, out) in boundaries.iter_mut().zip(&resampled) {
+            if let Some(b) = b {
+                b.audio(out);
+            }
+        }
         scores.iter_mut().for_each(Vec::clear);
         scorer.push(&resampled, &mut scores)?;
         if !more {
@@ -121,6 +136,18 @@ pub fn detect_each_channel(spec: &EngineSpec, path: &Path, rules: EventRules) ->
             if !more {
                 detector.finish(&mut events);
             }
+            if let Some(b) = &mut boundaries[c] {
+                let fresh = events.split_off(from);
+                let held_from_s = if more {
+                    detector.held_from_s()
+                } else {
+                    f64::INFINITY
+                };
+                b.refine(fresh, held_from_s, &mut events);
+                if !more {
+                    b.finish(&mut events);
+                }
+            }
             events[from..]
                 .iter_mut()
                 .for_each(|e: &mut Event| e.channel = c);
@@ -130,12 +157,14 @@ pub fn detect_each_channel(spec: &EngineSpec, path: &Path, rules: EventRules) ->
         }
     }
     events.sort_by(Event::order);
+    let scale = in_recording_time(&mut events, heard_rate, info.sample_rate);
     Ok(Detection {
         info,
-        duration_s: detectors[0].frames() as f64 * rules.hop_s,
+        duration_s: detectors[0].frames() as f64 * rules.hop_s * scale,
         events,
         non_finite_samples: source.non_finite_samples(),
         truncation: source.truncation(),
         recording_start: source.recording_start(),
+        time_expansion: expansion.factor(info.sample_rate),
     })
 }

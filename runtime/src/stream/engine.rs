@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+use crate::audio::time_expansion::TimeExpansion;
 use crate::model::Model;
 use crate::model::session::Session;
 use crate::stream::energy::{EnergyConfig, EnergyDetector};
-use crate::stream::events::{DEFAULT_MAX_EVENT_S, EventRules};
+use crate::stream::events::EventRules;
 
 /// Streams audio at the engine's sample rate into per-frame scores in `[0, 1]`.
 pub trait Engine: Send {
@@ -100,50 +101,46 @@ impl EngineSpec {
         }
     }
 
-    /// The event rules it comes with: the model's metadata, or for the energy baseline the same
-    /// rules the default model ships with (on 0.5, off 0.4, events of 20 ms or more).
+    /// The event rules it comes with: the model's metadata, or the energy baseline's own.
     pub fn default_rules(&self) -> Result<EventRules> {
         Ok(match self {
             EngineSpec::Model(m) => EventRules::from_contract(&m.contract),
             EngineSpec::Energy(config) => {
-                let hop_s = config.hop_samples(ENERGY_RATE) as f64 / ENERGY_RATE as f64;
-                EventRules::from_seconds(
-                    vec![0.5],
-                    vec![0.4],
-                    hop_s,
-                    0.020,
-                    0.0,
-                    DEFAULT_MAX_EVENT_S,
-                )
+                EventRules::energy(config.hop_samples(ENERGY_RATE) as f64 / ENERGY_RATE as f64)
             }
         })
     }
 
-    /// The frequency band its events are reported in, for a recording at `file_rate`: the
-    /// energy detector's band, or for a model everything up to the Nyquist frequency it hears.
-    pub fn band_hz(&self, file_rate: u32) -> (f64, f64) {
-        match self {
-            EngineSpec::Model(m) => (0.0, m.contract.sample_rate.min(file_rate) as f64 / 2.0),
+    /// The frequency band its events are reported in, for a recording at `file_rate` heard
+    /// `expansion` times slower than recorded: the energy detector's band, or for a model
+    /// everything up to the Nyquist frequency it hears, in the recording's own Hz.
+    pub fn band_hz(&self, file_rate: u32, expansion: u32) -> (f64, f64) {
+        let heard_rate = TimeExpansion::Factor(expansion).heard_rate(file_rate);
+        let (low, high) = match self {
+            EngineSpec::Model(m) => (0.0, m.contract.sample_rate.min(heard_rate) as f64 / 2.0),
             EngineSpec::Energy(c) => (c.low_hz as f64, c.high_hz as f64),
-        }
+        };
+        (low * expansion as f64, high * expansion as f64)
     }
 
-    /// A warning when a recording at `file_rate` holds a band far above what the engine hears:
-    /// it is low-passed to the engine's rate, so calls above that band cannot be found.
-    pub fn unheard_band(&self, file_rate: u32) -> Option<String> {
-        let rate = self.sample_rate();
-        (file_rate >= UNHEARD_RATE_RATIO.saturating_mul(rate)).then(|| {
+    /// A warning when a recording at `file_rate`, heard `expansion` times slower than recorded,
+    /// holds a band far above what the engine hears: it is low-passed to the engine's rate, so
+    /// calls above that band cannot be found.
+    pub fn unheard_band(&self, file_rate: u32, expansion: u32) -> Option<String> {
+        let heard_rate = TimeExpansion::Factor(expansion).heard_rate(file_rate);
+        (heard_rate >= UNHEARD_RATE_RATIO.saturating_mul(self.sample_rate())).then(|| {
             format!(
                 "recorded at {} kHz for sounds up to {} kHz, but the {} hears only up to {} kHz: \
-                 calls above that (bats, ultrasonic insects) are filtered out before it; use a \
-                 model made at the recording's rate (hark-train --rate)",
+                 calls above that (bats, ultrasonic insects) are filtered out before it; hear it \
+                 time-expanded (--time-expansion 10), or use a model made at the recording's \
+                 rate (hark-train --rate)",
                 file_rate as f64 / 1000.0,
                 file_rate as f64 / 2000.0,
                 match self {
                     EngineSpec::Model(_) => "model",
                     EngineSpec::Energy(_) => "energy engine",
                 },
-                self.band_hz(file_rate).1 / 1000.0,
+                self.band_hz(file_rate, expansion).1 / 1000.0,
             )
         })
     }

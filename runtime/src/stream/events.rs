@@ -6,7 +6,7 @@
 
 use hark_firmware::events::{ClassRules, FrameEvent, Track};
 
-use crate::model::contract::Contract;
+use crate::model::contract::{Boundaries, Contract};
 
 /// A detected vocalization.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +49,9 @@ pub struct EventRules {
     pub max_frames: usize,
     /// Seconds per frame.
     pub hop_s: f64,
+    /// Where events start and end. The detector itself draws the model's boundaries; the stream
+    /// redraws them when this asks for the energy detector's (`stream/boundaries.rs`).
+    pub boundaries: Boundaries,
 }
 
 impl EventRules {
@@ -69,7 +72,14 @@ impl EventRules {
             merge_gap_frames: Self::frames(merge_gap_s, hop_s),
             max_frames: Self::frames(max_event_s, hop_s),
             hop_s,
+            boundaries: Boundaries::Model,
         }
+    }
+
+    /// The energy engine's rules: an event opens at a score of 0.5 (the margin above the noise
+    /// floor), closes below 0.4, and lasts 20 ms or more.
+    pub fn energy(hop_s: f64) -> Self {
+        Self::from_seconds(vec![0.5], vec![0.4], hop_s, 0.020, 0.0, DEFAULT_MAX_EVENT_S)
     }
 
     /// A duration in frames of `hop_s` seconds: the one place seconds become frames.
@@ -79,14 +89,17 @@ impl EventRules {
 
     /// The rules a model's metadata asks for.
     pub fn from_contract(contract: &Contract) -> Self {
-        Self::from_seconds(
-            contract.on_thresholds.clone(),
-            contract.off_thresholds.clone(),
-            contract.hop_seconds(),
-            contract.min_event_s as f64,
-            contract.merge_gap_s as f64,
-            DEFAULT_MAX_EVENT_S,
-        )
+        Self {
+            boundaries: contract.boundaries,
+            ..Self::from_seconds(
+                contract.on_thresholds.clone(),
+                contract.off_thresholds.clone(),
+                contract.hop_seconds(),
+                contract.min_event_s as f64,
+                contract.merge_gap_s as f64,
+                DEFAULT_MAX_EVENT_S,
+            )
+        }
     }
 }
 
@@ -116,6 +129,13 @@ impl EventDetector {
     /// Frames consumed so far.
     pub fn frames(&self) -> usize {
         self.frame
+    }
+
+    /// Seconds from which events may still come: the start of the earliest one not yet given
+    /// out (open, or held back for a merge), or else the end of the frames consumed.
+    pub fn held_from_s(&self) -> f64 {
+        let held = self.tracks.iter().filter_map(Track::held_since).min();
+        held.unwrap_or(self.frame) as f64 * self.rules.hop_s
     }
 
     fn class_rules(&self, class: usize) -> ClassRules {
@@ -187,6 +207,7 @@ mod tests {
             merge_gap_frames,
             max_frames: 0,
             hop_s: 0.01,
+            boundaries: Boundaries::Model,
         }
     }
 
@@ -233,6 +254,7 @@ mod tests {
             merge_gap_frames: 0,
             max_frames: 0,
             hop_s: 0.01,
+            boundaries: Boundaries::Model,
         };
         let e = detect_all(r, &[0.9, 0.0, 0.9, 0.9, 0.0, 0.9]);
         let classes: Vec<usize> = e.iter().map(|e| e.class).collect();

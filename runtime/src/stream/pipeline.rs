@@ -1,5 +1,6 @@
-//! One stream through the whole data flow: source → resample → chunker → engine (a model
-//! session or the energy baseline) → event detector. Sinks take the result.
+//! One stream through the whole data flow: source (→ time expansion) → resample → chunker →
+//! engine (a model session or the energy baseline) → event detector (→ energy boundaries, where
+//! the model asks for them). Sinks take the result.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -9,6 +10,9 @@ use anyhow::Result;
 use crate::audio::decode::{ChannelChoice, FileSource, Truncation};
 use crate::audio::resample::Resampler;
 use crate::audio::source::{AudioInfo, Source};
+use crate::audio::time_expansion::TimeExpansion;
+use crate::model::contract::Boundaries;
+use crate::stream::boundaries::EnergyBoundaries;
 use crate::stream::engine::{Engine, EngineSpec};
 use crate::stream::events::{Event, EventDetector, EventRules};
 
@@ -27,6 +31,9 @@ pub struct Detection {
     pub truncation: Option<Truncation>,
     /// When the recording started, where its metadata says (files only).
     pub recording_start: Option<SystemTime>,
+    /// How many times slower than recorded the engine heard it (1: as recorded); times are the
+    /// recording's own.
+    pub time_expansion: u32,
 }
 
 /// The pipeline after the source, for one stream: resample → engine → event detector. Audio
@@ -36,11 +43,13 @@ pub struct Stream<E: Engine> {
     resampler: Resampler,
     engine: E,
     detector: EventDetector,
+    boundaries: Option<EnergyBoundaries>,
     classes: usize,
     hop_s: f64,
     resampled: Vec<f32>,
     scores: Vec<f32>,
     closed: Vec<Event>,
+    redrawn: Vec<Event>,
 }
 
 impl<E: Engine> Stream<E> {
@@ -57,11 +66,13 @@ impl<E: Engine> Stream<E> {
             resampler: Resampler::new(input_rate, rate)?,
             engine,
             hop_s: rules.hop_s,
+            boundaries: energy_boundaries(&rules, rate, classes)?,
             detector: EventDetector::new(rules),
             classes,
             resampled: Vec::new(),
             scores: Vec::new(),
             closed: Vec::new(),
+            redrawn: Vec::new(),
         })
     }
 
@@ -69,6 +80,9 @@ impl<E: Engine> Stream<E> {
     pub fn push(&mut self, block: &[f32], emit: impl FnMut(Event, f64)) -> Result<()> {
         self.resampled.clear();
         self.resampler.push(block, &mut self.resampled)?;
+        if let Some(b) = &mut self.boundaries {
+            b.audio(&self.resampled);
+        }
         self.scores.clear();
         self.engine.push(&self.resampled, &mut self.scores)?;
         self.detect(emit);
@@ -79,13 +93,20 @@ impl<E: Engine> Stream<E> {
     pub fn finish(mut self, mut emit: impl FnMut(Event, f64)) -> Result<f64> {
         self.resampled.clear();
         self.resampler.finish(&mut self.resampled)?;
+        if let Some(b) = &mut self.boundaries {
+            b.audio(&self.resampled);
+        }
         self.scores.clear();
         self.engine.push(&self.resampled, &mut self.scores)?;
         self.engine.finish(&mut self.scores)?;
         self.detect(&mut emit);
         self.detector.finish(&mut self.closed);
+        if let Some(b) = &mut self.boundaries {
+            b.refine(self.closed.drain(..), f64::INFINITY, &mut self.redrawn);
+            b.finish(&mut self.closed);
+        }
         let end_s = self.seconds();
-        for e in self.closed.drain(..) {
+        for e in self.closed.drain(..).chain(self.redrawn.drain(..)) {
             emit(e, end_s);
         }
         Ok(end_s)
@@ -100,24 +121,43 @@ impl<E: Engine> Stream<E> {
         for frame in self.scores.chunks_exact(self.classes) {
             self.detector.push(frame, &mut self.closed);
             let decided_at_s = self.detector.frames() as f64 * self.hop_s;
-            for e in self.closed.drain(..) {
+            if let Some(b) = &mut self.boundaries {
+                let held_from_s = self.detector.held_from_s();
+                b.refine(self.closed.drain(..), held_from_s, &mut self.redrawn);
+            }
+            for e in self.closed.drain(..).chain(self.redrawn.drain(..)) {
                 emit(e, decided_at_s);
             }
         }
     }
 }
 
+/// The energy boundaries a stream at `rate` Hz redraws its events with, if `rules` ask for them.
+pub fn energy_boundaries(
+    rules: &EventRules,
+    rate: u32,
+    classes: usize,
+) -> Result<Option<EnergyBoundaries>> {
+    Ok(match rules.boundaries {
+        Boundaries::Model => None,
+        Boundaries::Energy => Some(EnergyBoundaries::new(rate, rules.hop_s, classes)?),
+    })
+}
+
 /// Streams `source` through `engine`, which runs at `rate` Hz with `classes` scores per frame,
-/// resampling on the way, and detects events with `rules`. Memory stays bounded.
+/// time-expanded by `expansion` and resampled on the way, and detects events with `rules`.
+/// Memory stays bounded.
 pub fn detect(
     source: &mut dyn Source,
     engine: &mut dyn Engine,
     rate: u32,
     classes: usize,
     rules: EventRules,
+    expansion: TimeExpansion,
 ) -> Result<Detection> {
     let info = source.info();
-    let mut stream = Stream::new(engine, info.sample_rate, rate, classes, rules)?;
+    let heard_rate = expansion.heard_rate(info.sample_rate);
+    let mut stream = Stream::new(engine, heard_rate, rate, classes, rules)?;
     let (mut block, mut events) = (Vec::new(), Vec::new());
     loop {
         block.clear();
@@ -129,22 +169,37 @@ pub fn detect(
     }
     let duration_s = stream.finish(|e, _| events.push(e))?;
     events.sort_by(Event::order);
+    let scale = in_recording_time(&mut events, heard_rate, info.sample_rate);
     Ok(Detection {
         info,
-        duration_s,
+        duration_s: duration_s * scale,
         events,
         non_finite_samples: source.non_finite_samples(),
         truncation: None,
         recording_start: None,
+        time_expansion: expansion.factor(info.sample_rate),
     })
 }
 
-/// Streams a file through an engine started from `spec` and detects events with `rules`.
+/// Brings `events` heard at `heard_rate` back to the time of the recording at `sample_rate`;
+/// returns the factor that does it (exactly 1 without time expansion).
+pub fn in_recording_time(events: &mut [Event], heard_rate: u32, sample_rate: u32) -> f64 {
+    let scale = heard_rate as f64 / sample_rate as f64;
+    for e in events {
+        e.onset_s *= scale;
+        e.offset_s *= scale;
+    }
+    scale
+}
+
+/// Streams a file through an engine started from `spec`, time-expanded by `expansion`, and
+/// detects events with `rules`.
 pub fn detect_file(
     spec: &EngineSpec,
     path: &Path,
     channel: ChannelChoice,
     rules: EventRules,
+    expansion: TimeExpansion,
 ) -> Result<Detection> {
     let mut source = FileSource::open(path, channel)?;
     let mut engine = spec.start()?;
@@ -154,6 +209,7 @@ pub fn detect_file(
         spec.sample_rate(),
         spec.classes().len(),
         rules,
+        expansion,
     )?;
     Ok(Detection {
         truncation: source.truncation(),

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use hark::model::contract::Boundaries;
 use hark_train::export::firmware::export_firmware;
-use hark_train::export::metadata::add_provenance;
+use hark_train::export::metadata::edit_contract;
 use hark_train::export::run::export_run;
 
 #[derive(clap::Args)]
@@ -33,6 +34,11 @@ pub struct ExportArgs {
     /// such as the licences of the audio it learned from.
     #[arg(long, value_parser = key_value, conflicts_with_all = ["teacher", "firmware"])]
     provenance: Vec<(String, String)>,
+    /// Where the student's events start and end: `model`, where its probabilities cross its
+    /// thresholds, or `energy`: the student says which stretches hold a call, the energy
+    /// detector where each starts and ends (docs/model.md).
+    #[arg(long, default_value = "model", conflicts_with_all = ["teacher", "firmware"])]
+    boundaries: Boundaries,
 }
 
 /// `KEY=TEXT`, the key a plain name.
@@ -66,8 +72,11 @@ pub fn run(a: ExportArgs) -> Result<()> {
     }
     let run = a.run.expect("clap requires --run without --firmware");
     let c = export_run(&run, &out, a.teacher, a.batch)?;
-    if !a.provenance.is_empty() {
-        add_provenance(&out, &a.provenance)?;
+    if !a.provenance.is_empty() || a.boundaries != Boundaries::Model {
+        edit_contract(&out, |c| {
+            c.provenance.extend(a.provenance);
+            c.boundaries = a.boundaries;
+        })?;
     }
     println!(
         "wrote {} ({} parameters, {:.1} MMAC per audio second)",

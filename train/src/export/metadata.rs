@@ -38,14 +38,14 @@ pub fn set_contract(model: &mut ModelProto, contract: &Contract) {
     }
 }
 
-/// Adds `entries` (key, text) to the provenance of the model file at `path`, in place: what
-/// a run's own record cannot say, such as the licences of the audio it was trained on.
-pub fn add_provenance(path: &Path, entries: &[(String, String)]) -> Result<()> {
+/// Changes the contract of the model file at `path` in place with `change`: what a run's own
+/// record cannot say, such as the licences of the audio it was trained on.
+pub fn edit_contract(path: &Path, change: impl FnOnce(&mut Contract)) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let mut model = ModelProto::decode(bytes.as_slice())
         .with_context(|| format!("{} is not an ONNX model", path.display()))?;
     let mut contract = contract_of(&model)?;
-    contract.provenance.extend(entries.iter().cloned());
+    change(&mut contract);
     set_contract(&mut model, &contract);
     std::fs::write(path, model.encode_to_vec())
         .with_context(|| format!("writing {}", path.display()))
@@ -56,12 +56,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn added_provenance_reads_back_and_the_rest_stays() {
+    fn an_edit_reads_back_and_the_rest_stays() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.onnx");
         std::fs::write(&path, hark::FINCH_MODEL).unwrap();
         let entry = ("audio".to_string(), "CC BY 4.0 song".to_string());
-        add_provenance(&path, std::slice::from_ref(&entry)).unwrap();
+        edit_contract(&path, |c| c.provenance.extend([entry.clone()])).unwrap();
         let read = |bytes: &[u8]| contract_of(&ModelProto::decode(bytes).unwrap()).unwrap();
         let (before, after) = (
             read(hark::FINCH_MODEL),

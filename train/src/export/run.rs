@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use burn::prelude::*;
-use hark::model::contract::Contract;
+use hark::model::contract::{Boundaries, Contract};
 use prost::Message;
 
 use super::student::{CallShape, student_model};
@@ -52,6 +52,7 @@ pub fn contract_for(
         off_thresholds: vec![rules.off; c.classes.len()],
         min_event_s: rules.min_event_s,
         merge_gap_s: rules.merge_gap_s,
+        boundaries: Boundaries::Model,
         quantization: "f32".into(),
         preset: c.preset.clone(),
         parameters: c.parameters(),

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use hark::model::contract::Boundaries;
 use hark::sinks::{raven_table, raven_table_name, write_atomic};
 use hark::stream::events::{Event, EventRules, detect_all};
 
@@ -38,6 +39,7 @@ pub fn track_events(track: &Track, rules: LabelRules) -> Vec<Event> {
             merge_gap_frames: 0,
             max_frames: 0,
             hop_s: track.hop_s,
+            boundaries: Boundaries::Model,
         },
         &track.probs,
     );

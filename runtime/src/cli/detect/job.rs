@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use hark::audio::decode::{ChannelChoice, FileSource};
 use hark::audio::recordings::Input;
+use hark::audio::time_expansion::TimeExpansion;
 use hark::sinks::{Format, Roll, write_atomic, write_channel_clips, write_clips};
 use hark::stream::channels::detect_each_channel;
 use hark::stream::engine::EngineSpec;
@@ -34,6 +35,7 @@ pub struct Job {
     pub each_channel: bool,
     pub clips: Option<Roll>,
     pub resume: bool,
+    pub time_expansion: TimeExpansion,
 }
 
 /// What became of one recording.
@@ -99,9 +101,21 @@ impl Job {
             self.refuse_foreign(table)?;
         }
         let detection = if self.each_channel {
-            detect_each_channel(&self.spec, &input.path, self.rules.clone())?
+            detect_each_channel(
+                &self.spec,
+                &input.path,
+                self.rules.clone(),
+                self.time_expansion,
+            )?
         } else {
-            detect_file(&self.spec, &input.path, self.channel, self.rules.clone())?
+            let rules = self.rules.clone();
+            detect_file(
+                &self.spec,
+                &input.path,
+                self.channel,
+                rules,
+                self.time_expansion,
+            )?
         };
         if detection.duration_s == 0.0 {
             bail!("the file holds no audio samples");
@@ -113,7 +127,8 @@ impl Job {
                 detection.non_finite_samples
             ));
         }
-        warnings.extend(self.spec.unheard_band(detection.info.sample_rate));
+        let (rate, expansion) = (detection.info.sample_rate, detection.time_expansion);
+        warnings.extend(self.spec.unheard_band(rate, expansion));
         let classes = self.spec.classes();
         // Raven's Begin File is the bare file name; the other formats name the recording by its
         // path below the input folder, so tables of a whole tree can be concatenated.
@@ -122,7 +137,7 @@ impl Job {
             _ => input.rel.to_string_lossy(),
         }
         .replace('\\', "/");
-        let band = self.spec.band_hz(detection.info.sample_rate);
+        let band = self.spec.band_hz(rate, expansion);
         let start = match self.format {
             Format::Jsonl => detection.recording_start,
             _ => None,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use hark::audio::decode::ChannelChoice;
 use hark::audio::recordings::{Shard, discover};
+use hark::audio::time_expansion::TimeExpansion;
 use hark::sinks::{Format, Roll};
 use hark::stream::energy::EnergyConfig;
 use hark::stream::engine::EngineSpec;
@@ -77,6 +78,11 @@ pub struct DetectArgs {
     /// in one call per chunk.
     #[arg(long, conflicts_with = "channel")]
     each_channel: bool,
+    /// Hear recordings K times slower than recorded, like a bat detector's time-expansion
+    /// output, so ultrasonic calls fall into the engine's band; events keep the recording's
+    /// time. `auto`: 10 for recordings at 192 kHz or more, 1 (as recorded) for the others.
+    #[arg(long, value_name = "K", default_value = "auto")]
+    time_expansion: TimeExpansion,
     /// Also write each event as a WAV clip, into `<recording>_clips/` beside its table.
     #[arg(long)]
     clips: bool,
@@ -154,6 +160,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
             post_s: args.post_roll,
         }),
         resume: args.resume,
+        time_expansion: args.time_expansion,
     };
     let jobs = args
         .jobs

@@ -1,7 +1,8 @@
-//! Event-rule flags: `--on`, `--off`, `--min-event`, `--merge-gap`, `--max-event`, laid over the
-//! engine's own defaults.
+//! Event-rule flags: `--on`, `--off`, `--min-event`, `--merge-gap`, `--max-event`,
+//! `--boundaries`, laid over the engine's own defaults.
 
 use anyhow::{Result, bail};
+use hark::model::contract::Boundaries;
 use hark::stream::events::EventRules;
 
 /// A probability for every class (`0.6`), or per class (`song=0.6,call=0.4`); classes not named
@@ -63,6 +64,11 @@ pub struct RuleFlags {
     /// Longer events are cut into pieces of this length, seconds; 0: never (default: 30).
     #[arg(long, value_name = "S")]
     pub max_event: Option<f64>,
+    /// Where events start and end: `model`, where its probabilities cross the thresholds, or
+    /// `energy`: the model says which stretches hold a call, the energy detector where each
+    /// starts and ends (default: the model's; the bundled default asks for `energy`).
+    #[arg(long, value_name = "FROM")]
+    pub boundaries: Option<Boundaries>,
 }
 
 impl RuleFlags {
@@ -88,6 +94,9 @@ impl RuleFlags {
         }
         if let Some(s) = self.max_event {
             rules.max_frames = frames("--max-event", s)?;
+        }
+        if let Some(b) = self.boundaries {
+            rules.boundaries = b;
         }
         for (i, class) in classes.iter().enumerate() {
             if rules.off[i] > rules.on[i] {
@@ -118,6 +127,7 @@ mod tests {
             merge_gap_frames: 0,
             max_frames: 3000,
             hop_s: 0.01,
+            boundaries: Boundaries::Model,
         }
     }
 

@@ -160,7 +160,7 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
 
     // The first start fails loudly (a wrong --device, no sound card); later ones are retried.
     let mut running = capture::start(&input, channel, args.buffer, args.duration)?;
-    let band_hz = spec.band_hz(running.format.sample_rate);
+    let band_hz = spec.band_hz(running.format.sample_rate, 1);
     let mut report = Report::open(&args.out, spec.classes(), band_hz, args.json, args.quiet)?;
     report.note(!args.quiet, &format!("model: {name}"))?;
     let mut totals = Totals::default();
