@@ -52,6 +52,8 @@ pub struct EventRules {
     /// Where events start and end. The detector itself draws the model's boundaries; the stream
     /// redraws them when this asks for the energy detector's (`stream/boundaries.rs`).
     pub boundaries: Boundaries,
+    /// Per class, whether its events are reported (all, unless a site's list keeps fewer).
+    pub kept: Vec<bool>,
 }
 
 impl EventRules {
@@ -66,6 +68,7 @@ impl EventRules {
         max_event_s: f64,
     ) -> Self {
         Self {
+            kept: vec![true; on.len()],
             on,
             off,
             min_frames: Self::frames(min_event_s, hop_s),
@@ -151,6 +154,9 @@ impl EventDetector {
     /// Consumes one frame of per-class probabilities; pushes every event that is now final.
     pub fn push(&mut self, probs: &[f32], out: &mut Vec<Event>) {
         for (class, &p) in probs.iter().enumerate().take(self.tracks.len()) {
+            if !self.rules.kept[class] {
+                continue;
+            }
             let rules = self.class_rules(class);
             let mut sink = sink(class, self.rules.hop_s, out);
             self.tracks[class].push(self.frame, p, &rules, &mut sink);
@@ -208,6 +214,7 @@ mod tests {
             max_frames: 0,
             hop_s: 0.01,
             boundaries: Boundaries::Model,
+            kept: vec![true],
         }
     }
 
@@ -255,11 +262,19 @@ mod tests {
             max_frames: 0,
             hop_s: 0.01,
             boundaries: Boundaries::Model,
+            kept: vec![true, true],
         };
-        let e = detect_all(r, &[0.9, 0.0, 0.9, 0.9, 0.0, 0.9]);
+        let frames = [0.9, 0.0, 0.9, 0.9, 0.0, 0.9];
+        let e = detect_all(r.clone(), &frames);
         let classes: Vec<usize> = e.iter().map(|e| e.class).collect();
         assert_eq!(classes, vec![0, 1]);
         assert_eq!(spans(&e), vec![(0, 2), (1, 3)]);
+        let only_second = EventRules {
+            kept: vec![false, true],
+            ..r
+        };
+        let e = detect_all(only_second, &frames);
+        assert_eq!((e.len(), e[0].class), (1, 1), "{e:?}");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn track_events(track: &Track, rules: LabelRules) -> Vec<Event> {
             max_frames: 0,
             hop_s: track.hop_s,
             boundaries: Boundaries::Model,
+            kept: vec![true],
         },
         &track.probs,
     );

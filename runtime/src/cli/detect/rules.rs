@@ -1,7 +1,9 @@
 //! Event-rule flags: `--on`, `--off`, `--min-event`, `--merge-gap`, `--max-event`,
-//! `--boundaries`, laid over the engine's own defaults.
+//! `--boundaries`, `--classes`, laid over the engine's own defaults.
 
-use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
 use hark::model::contract::Boundaries;
 use hark::stream::events::EventRules;
 
@@ -69,6 +71,10 @@ pub struct RuleFlags {
     /// starts and ends (default: the model's; the bundled default asks for `energy`).
     #[arg(long, value_name = "FROM")]
     pub boundaries: Option<Boundaries>,
+    /// Report only the classes named in FILE, one per line (`#` starts a comment): a site's
+    /// species list, without retraining. A name the model does not have is an error.
+    #[arg(long, value_name = "FILE")]
+    pub classes: Option<PathBuf>,
 }
 
 impl RuleFlags {
@@ -98,6 +104,9 @@ impl RuleFlags {
         if let Some(b) = self.boundaries {
             rules.boundaries = b;
         }
+        if let Some(list) = &self.classes {
+            rules.kept = kept_classes(list, classes)?;
+        }
         for (i, class) in classes.iter().enumerate() {
             if rules.off[i] > rules.on[i] {
                 bail!(
@@ -115,6 +124,36 @@ impl RuleFlags {
     }
 }
 
+/// Which of `classes` the class list at `path` keeps.
+fn kept_classes(path: &Path, classes: &[String]) -> Result<Vec<bool>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--classes: cannot read the class list {}", path.display()))?;
+    let names: Vec<&str> = text
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or("").trim())
+        .filter(|name| !name.is_empty())
+        .collect();
+    if names.is_empty() {
+        bail!("--classes: {} names no class", path.display());
+    }
+    let unknown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| !classes.iter().any(|c| c == name))
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "--classes: {} names classes the model does not have: {unknown:?} (it has: \
+             {classes:?})",
+            path.display()
+        );
+    }
+    Ok(classes
+        .iter()
+        .map(|c| names.contains(&c.as_str()))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +167,7 @@ mod tests {
             max_frames: 3000,
             hop_s: 0.01,
             boundaries: Boundaries::Model,
+            kept: vec![true, true],
         }
     }
 
@@ -169,5 +209,33 @@ mod tests {
             ..Default::default()
         };
         assert!(negative.over(defaults(), &classes()).is_err());
+    }
+
+    #[test]
+    fn a_class_list_keeps_its_classes_and_names_what_the_model_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = |text: &str| {
+            let path = dir.path().join("site.txt");
+            std::fs::write(&path, text).unwrap();
+            RuleFlags {
+                classes: Some(path),
+                ..Default::default()
+            }
+            .over(defaults(), &classes())
+        };
+        let kept = list("# this site\ncall  # the contact call\n\n")
+            .unwrap()
+            .kept;
+        assert_eq!(kept, vec![false, true]);
+        let e = format!("{:#}", list("call\nbark\n").unwrap_err());
+        assert!(e.contains("site.txt") && e.contains("\"bark\""), "{e}");
+        let e = format!("{:#}", list("# nothing\n").unwrap_err());
+        assert!(e.contains("names no class"), "{e}");
+        let missing = RuleFlags {
+            classes: Some(dir.path().join("absent.txt")),
+            ..Default::default()
+        };
+        let e = format!("{:#}", missing.over(defaults(), &classes()).unwrap_err());
+        assert!(e.contains("absent.txt"), "{e}");
     }
 }
