@@ -130,6 +130,7 @@ pub fn short_run(command: &str) -> hark_train::training::TrainConfig {
         init: None,
         label_fraction: 1.0,
         class_name: "syllable".into(),
+        classes: vec![],
         seed: 3,
         steps: 40,
         batch: 4,

@@ -1,6 +1,7 @@
 //! A short training run on the bundled recordings: the loss falls, and an interrupted run that
 //! resumes from its checkpoint ends with exactly the weights of an uninterrupted one; a student
-//! made at another rate learns there and runs from files at any rate.
+//! made at another rate learns there and runs from files at any rate; a student of several
+//! classes learns them from the tables' labels.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -106,4 +107,55 @@ fn a_student_made_at_48_khz_learns_and_runs_from_other_rates() {
         .unwrap();
         assert!((d.duration_s - seconds).abs() < 0.02, "{} s", d.duration_s);
     }
+}
+
+#[test]
+fn a_student_learns_classes_from_the_tables_labels() {
+    // Finch syllable types 0 and 5, the two commonest on the bundled files.
+    let cfg = TrainConfig {
+        classes: vec!["0".into(), "5".into()],
+        steps: 160,
+        eval_every: 40,
+        ..config()
+    };
+    let run = tempfile::tempdir().unwrap();
+    train(&cfg, run.path(), false, None, false).unwrap();
+    // Each class is scored against its own label's syllables on the held-out file.
+    let m = metrics(run.path());
+    let best = m.iter().map(|e| e.f1).fold(0.0, f64::max);
+    assert!(best >= 0.6, "validation F1 {best:.3} over types 0 and 5");
+    assert!(
+        m[3].loss < 0.5 * m[0].loss,
+        "{} -> {}",
+        m[0].loss,
+        m[3].loss
+    );
+
+    let path = run.path().join("types.onnx");
+    export_run(run.path(), &path, false, 1).unwrap();
+    let model = Arc::new(Model::load(&path).unwrap());
+    assert_eq!(model.contract.classes, ["0", "5"]);
+    assert_eq!(model.contract.on_thresholds.len(), 2);
+    let spec = EngineSpec::Model(model);
+    let rules = spec.default_rules().unwrap();
+    let wav = bundled_finch().join("bird0_2.wav");
+    let found = detect_file(
+        &spec,
+        &wav,
+        ChannelChoice::MixDown,
+        rules,
+        TimeExpansion::Auto,
+    );
+    assert!(found.unwrap().events.iter().all(|e| e.class < 2));
+
+    let unknown = TrainConfig {
+        classes: vec!["0".into(), "nightingale".into()],
+        ..config()
+    };
+    let err = train(&unknown, run.path(), false, None, false).unwrap_err();
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("`nightingale`") && err.contains("\"5\""),
+        "{err}"
+    );
 }

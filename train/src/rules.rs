@@ -64,6 +64,12 @@ pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Tuning
         Arc::new(Model::load(model_path).with_context(|| model_path.display().to_string())?);
     let base = EventRules::from_contract(&model.contract);
     let classes = model.contract.classes.len();
+    // A many-class model is scored class by class against the tables' labels.
+    let labels: &[String] = if classes > 1 {
+        &model.contract.classes
+    } else {
+        &[]
+    };
     let recordings = load_dir(data, csv, model.contract.sample_rate)?;
     let mut files = Vec::new();
     for r in &recordings {
@@ -78,7 +84,7 @@ pub fn tune(model_path: &Path, data: &Path, csv: Option<&Path>) -> Result<Tuning
     let score = |rules: EventRules| {
         let mut counts = Counts::default();
         for (r, probs) in &files {
-            counts += recording_counts(r, &rules, probs);
+            counts += recording_counts(r, &rules, probs, labels);
         }
         counts
     };

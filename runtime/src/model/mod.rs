@@ -5,11 +5,12 @@
 //! [`rewrites`] before tract plans it on a [`backend`]. A [`session`] runs one stream, a
 //! [`multi_session`] many per call, both fed by the [`chunker`]. [`bundled`] holds the models
 //! built into the binary and [`precision`] picks which variant runs; [`cost`] says what a model
-//! costs on a board.
+//! costs on a board; [`class_list`] reads a file of class names.
 
 pub mod backend;
 pub mod bundled;
 pub mod chunker;
+pub mod class_list;
 pub mod contract;
 pub mod cost;
 pub mod load;

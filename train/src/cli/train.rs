@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use hark_train::distill::DistillConfig;
 use hark_train::student::presets::{BASE_RATE, DEFAULT_PRESET};
 use hark_train::training::{TrainConfig, train as train_run};
@@ -38,9 +38,14 @@ pub struct TrainArgs {
     /// 48000 are); the audio is resampled to it [default: 16000, or the pretrained encoder's].
     #[arg(long)]
     rate: Option<u32>,
-    /// Name of the target class.
+    /// Name of the target class, which learns every annotation.
     #[arg(long, default_value = "vocalization")]
     class_name: String,
+    /// Classes to learn from the tables' labels (Raven `Annotation`, CSV `label`), one output
+    /// each: a file of names, one per line, or names separated by commas (`0,1,2`, species).
+    /// Annotations with other labels are negatives for every class.
+    #[arg(long, value_name = "FILE|NAMES", conflicts_with = "class_name")]
+    classes: Option<String>,
     /// Random seed (weights, crops, augmentation).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -104,6 +109,29 @@ pub struct TrainArgs {
     device: DeviceFlag,
 }
 
+/// The names `--classes` gives: the class list in the file `list` names, or else `list`'s
+/// comma-separated names.
+fn class_names(list: &str) -> Result<Vec<String>> {
+    let path = std::path::Path::new(list);
+    if path.is_file() {
+        return hark::model::class_list::read(path).context("--classes");
+    }
+    let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+    if let Some(i) = names.iter().position(|n| n.is_empty()) {
+        bail!(
+            "--classes: name {} of `{list}` is empty (and no such file exists)",
+            i + 1
+        );
+    }
+    if let Some(n) = names
+        .iter()
+        .find(|n| names.iter().filter(|m| m == n).count() > 1)
+    {
+        bail!("--classes: `{n}` is named twice");
+    }
+    Ok(names)
+}
+
 /// What a subcommand trains when its flags leave them out.
 pub struct Defaults {
     pub preset: &'static str,
@@ -145,6 +173,11 @@ pub fn run(
         a.data.is_some() || distill.is_some(),
         "give the annotated recordings with --data"
     );
+    anyhow::ensure!(
+        a.classes.is_none() || distill.is_none(),
+        "--classes learns classes from labelled tables; a distilled student learns its \
+         teacher's one pooled class (--class-name)"
+    );
     let pretrained = init
         .as_deref()
         .map(hark_train::teacher::pretrain::read_architecture)
@@ -168,6 +201,10 @@ pub fn run(
         init,
         label_fraction: a.label_fraction,
         class_name: a.class_name,
+        classes: match &a.classes {
+            Some(list) => class_names(list)?,
+            None => vec![],
+        },
         seed: a.seed,
         steps: a.steps,
         batch: a.batch,

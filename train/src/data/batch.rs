@@ -16,7 +16,7 @@ pub(crate) const SPEED_PROBABILITY: f64 = 0.8;
 /// differences between birds of one species, small enough that syllables keep their shape.
 pub(crate) const SPEED_RANGE: (f64, f64) = (0.85, 1.0 / 0.85);
 
-/// A batch: `audio` is `[batch, crop_samples]`, `targets` is `[batch, crop_frames]`.
+/// A batch: `audio` is `[batch, crop_samples]`, `targets` is `[batch, crop_frames, classes]`.
 pub struct Batch {
     pub audio: Vec<f32>,
     pub targets: Vec<f32>,
@@ -34,17 +34,21 @@ pub struct Cropper<'a> {
     rate: u32,
     hop: usize,
     crop_frames: usize,
+    /// The labels each output learns ([`render`]); empty: one output for every annotation.
+    labels: &'a [String],
     seed: u64,
 }
 
 impl<'a> Cropper<'a> {
-    /// Crops of `crop_frames` frames of `hop` samples from recordings at `rate` Hz.
+    /// Crops of `crop_frames` frames of `hop` samples from recordings at `rate` Hz, with targets
+    /// for the classes `labels` names (empty: one class, every annotation).
     pub fn new(
         recordings: &'a [Recording],
         noise: &'a NoiseBank,
         rate: u32,
         hop: usize,
         crop_frames: usize,
+        labels: &'a [String],
         seed: u64,
     ) -> Self {
         let song_power = recordings.iter().map(|r| r.song_power(rate)).collect();
@@ -55,6 +59,7 @@ impl<'a> Cropper<'a> {
             rate,
             hop,
             crop_frames,
+            labels,
             seed,
         }
     }
@@ -63,8 +68,9 @@ impl<'a> Cropper<'a> {
     pub fn batch(&self, step: u64, batch: usize) -> Batch {
         let mut rng = StdRng::seed_from_u64(self.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ step);
         let (frames, samples) = (self.crop_frames, self.crop_frames * self.hop);
+        let classes = self.labels.len().max(1);
         let mut audio = vec![0.0; batch * samples];
-        let mut targets = vec![0.0; batch * frames];
+        let mut targets = vec![0.0; batch * frames * classes];
         for b in 0..batch {
             let i = rng.random_range(0..self.recordings.len());
             let rec = &self.recordings[i];
@@ -78,8 +84,17 @@ impl<'a> Cropper<'a> {
             let span = (samples as f64 * factor) as usize;
             let start = rng.random_range(0..rec.audio.len().saturating_sub(span / 2).max(1));
             let out = &mut audio[b * samples..(b + 1) * samples];
-            let tgt = &mut targets[b * frames..(b + 1) * frames];
-            render(rec, start, factor, self.rate, self.hop, out, tgt);
+            let tgt = &mut targets[b * frames * classes..(b + 1) * frames * classes];
+            render(
+                rec,
+                start,
+                factor,
+                self.rate,
+                self.hop,
+                self.labels,
+                out,
+                tgt,
+            );
             augment(out, self.song_power[i], self.noise, self.rate, &mut rng);
         }
         Batch {
@@ -91,13 +106,17 @@ impl<'a> Cropper<'a> {
 }
 
 /// Renders the crop of `rec` that starts at sample `start` and plays at speed `factor` into
-/// `audio`, and its frame targets (events moved and stretched the same way) into `targets`.
+/// `audio`, and its frame targets (events moved and stretched the same way) into `targets`,
+/// frame-major: one per frame and class of `labels` (a class learns the events with its label;
+/// events with another label are negatives), or with no labels one per frame, for every event.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     rec: &Recording,
     start: usize,
     factor: f64,
     rate: u32,
     hop: usize,
+    labels: &[String],
     audio: &mut [f32],
     targets: &mut [f32],
 ) {
@@ -118,19 +137,29 @@ pub fn render(
             .map(|e| Annotation {
                 onset_s: (e.onset_s - start_s) / factor,
                 offset_s: (e.offset_s - start_s) / factor,
-                label: String::new(),
+                label: e.label.clone(),
                 channel: None,
             })
             .collect()
     };
     let hop_s = hop as f64 / rate as f64;
-    let t = frame_targets(
-        &in_crop(&rec.events),
-        &in_crop(&rec.unlabelled),
-        targets.len(),
-        hop_s,
-    );
-    targets.copy_from_slice(&t);
+    let (events, unlabelled) = (in_crop(&rec.events), in_crop(&rec.unlabelled));
+    if labels.is_empty() {
+        targets.copy_from_slice(&frame_targets(&events, &unlabelled, targets.len(), hop_s));
+        return;
+    }
+    let frames = targets.len() / labels.len();
+    for (class, label) in labels.iter().enumerate() {
+        let mine: Vec<Annotation> = events
+            .iter()
+            .filter(|e| &e.label == label)
+            .cloned()
+            .collect();
+        let t = frame_targets(&mine, &unlabelled, frames, hop_s);
+        for (f, target) in t.into_iter().enumerate() {
+            targets[f * labels.len() + class] = target;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -187,7 +216,16 @@ mod tests {
         for (start, factor) in [(4000, 1.0), (4000, 0.85), (37000, 1.0 / 0.85), (1234, 1.1)] {
             let frames = 400;
             let (mut audio, mut targets) = (vec![0.0; frames * HOP], vec![0.0; frames]);
-            render(&rec, start, factor, RATE, HOP, &mut audio, &mut targets);
+            render(
+                &rec,
+                start,
+                factor,
+                RATE,
+                HOP,
+                &[],
+                &mut audio,
+                &mut targets,
+            );
             let positives = targets.iter().filter(|&&t| t == 1.0).count();
             assert!(
                 positives > 40,
@@ -215,10 +253,33 @@ mod tests {
     }
 
     #[test]
+    fn each_class_learns_the_events_with_its_label() {
+        let label = |onset_s, offset_s, label: &str| Annotation {
+            label: label.into(),
+            ..ev(onset_s, offset_s)
+        };
+        let rec = Recording {
+            events: vec![
+                label(0.10, 0.20, "b"),
+                label(0.30, 0.40, "a"),
+                label(0.50, 0.60, "other"),
+            ],
+            ..recording()
+        };
+        let labels = ["a".to_string(), "b".to_string()];
+        let (mut audio, mut targets) = (vec![0.0; 80 * HOP], vec![0.0; 80 * 2]);
+        render(&rec, 0, 1.0, RATE, HOP, &labels, &mut audio, &mut targets);
+        let class =
+            |c: usize| -> Vec<usize> { (0..80).filter(|f| targets[f * 2 + c] == 1.0).collect() };
+        assert_eq!(class(0), (30..40).collect::<Vec<_>>(), "a");
+        assert_eq!(class(1), (10..20).collect::<Vec<_>>(), "b");
+    }
+
+    #[test]
     fn touching_events_stay_split_when_stretched() {
         let rec = recording();
         let (mut audio, mut targets) = (vec![0.0; 200 * HOP], vec![0.0; 200]);
-        render(&rec, 0, 0.9, RATE, HOP, &mut audio, &mut targets);
+        render(&rec, 0, 0.9, RATE, HOP, &[], &mut audio, &mut targets);
         // The boundary at 1.2505 s moves to 1.3894 s: frame 138 is the gap, both sides positive.
         assert_eq!(&targets[136..141], &[1.0, 1.0, 0.0, 1.0, 1.0]);
     }
@@ -227,15 +288,15 @@ mod tests {
     fn crops_depend_only_on_seed_and_step() {
         let recs = vec![recording()];
         let noise = NoiseBank::from_clips(vec![(0..50000).map(|i| (i as f32).sin()).collect()]);
-        let a = Cropper::new(&recs, &noise, RATE, HOP, 100, 7);
-        let b = Cropper::new(&recs, &noise, RATE, HOP, 100, 7);
+        let a = Cropper::new(&recs, &noise, RATE, HOP, 100, &[], 7);
+        let b = Cropper::new(&recs, &noise, RATE, HOP, 100, &[], 7);
         let later_first = b.batch(9, 4);
         let earlier = a.batch(3, 4);
         assert_eq!(a.batch(9, 4).audio, later_first.audio);
         assert_eq!(a.batch(9, 4).targets, later_first.targets);
         assert_ne!(earlier.audio, later_first.audio);
         assert_ne!(
-            Cropper::new(&recs, &noise, RATE, HOP, 100, 8)
+            Cropper::new(&recs, &noise, RATE, HOP, 100, &[], 8)
                 .batch(9, 4)
                 .audio,
             later_first.audio

@@ -79,7 +79,7 @@ impl DistillCropper<'_> {
                 // A teacher window, as it heard it: no change of speed.
                 let i = rng.random_range(0..track.probs.len());
                 let start = (i as f64 * track.hop_s * self.rate as f64) as usize;
-                render(rec, start, 1.0, self.rate, self.hop, audio, targets);
+                render(rec, start, 1.0, self.rate, self.hop, &[], audio, targets);
                 out.clip[b] = track.probs[i];
                 if self.localize
                     && let Some(sounding) = &item.sounding
@@ -100,7 +100,7 @@ impl DistillCropper<'_> {
                 };
                 let span = (samples as f64 * factor) as usize;
                 let start = rng.random_range(0..rec.audio.len().saturating_sub(span / 2).max(1));
-                render(rec, start, factor, self.rate, self.hop, audio, targets);
+                render(rec, start, factor, self.rate, self.hop, &[], audio, targets);
                 let start_s = start as f64 / self.rate as f64;
                 let w = if item.labelled { self.hard_weight } else { 0.0 };
                 let keep = self.keep_positives && item.labelled;

@@ -38,8 +38,13 @@ pub struct TrainConfig {
     /// Share of the training files whose labels are used (chosen by file name, not by seed).
     #[serde(default = "all_labels")]
     pub label_fraction: f64,
-    /// Name of class 0 (annotations are pooled into it).
+    /// Name of class 0 (annotations are pooled into it) when `classes` is empty.
     pub class_name: String,
+    /// One output per name, each learning the annotations labelled with it (species, call
+    /// types); annotations with other labels are negatives for every class. Empty: one output,
+    /// `class_name`, for every annotation.
+    #[serde(default)]
+    pub classes: Vec<String>,
     pub seed: u64,
     pub steps: u64,
     pub batch: usize,
@@ -72,6 +77,15 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// The names of the outputs, in order.
+    pub fn class_names(&self) -> Vec<String> {
+        if self.classes.is_empty() {
+            vec![self.class_name.clone()]
+        } else {
+            self.classes.clone()
+        }
+    }
+
     /// What the validation figure is.
     pub fn validation_metric(&self) -> &'static str {
         if self.data.is_some() {
@@ -102,7 +116,7 @@ fn default_noise_snr() -> (f32, f32) {
 
 /// The architecture a run trains: the pretrained encoder's, a teacher preset's, or a student tier's.
 pub fn architecture(cfg: &TrainConfig) -> Result<StudentConfig> {
-    let classes = vec![cfg.class_name.clone()];
+    let classes = cfg.class_names();
     if let Some(init) = &cfg.init {
         let mut arch = read_architecture(init)?;
         anyhow::ensure!(

@@ -52,7 +52,8 @@ fn known_mean<const D: usize>(values: Tensor<D>, known: Tensor<D>) -> Tensor<1> 
 /// The loss of one batch: the focal loss on frame targets (annotations, teacher probabilities
 /// or a mix), or for a clip teacher the cross-entropy between the student's pooled window
 /// probability and the teacher's, plus, when localizing, the cross-entropy on the frame
-/// targets; plus the feature regression when it is on.
+/// targets; plus the feature regression when it is on. A student of many classes learns them
+/// from labelled tables alone, each frame and class with the focal loss.
 pub(super) fn step_loss(
     model: &Trainee,
     batch: DistillBatch,
@@ -62,7 +63,8 @@ pub(super) fn step_loss(
     device: &Device,
 ) -> Tensor<1> {
     let b = cfg.batch;
-    let (samples, frames) = (batch.audio.len() / b, batch.targets.len() / b);
+    let classes = model.student.config().classes.len();
+    let (samples, frames) = (batch.audio.len() / b, batch.targets.len() / (b * classes));
     let audio = Tensor::<2>::from_data(TensorData::new(batch.audio, [b, samples]), device);
     let hidden = model
         .student
@@ -70,7 +72,12 @@ pub(super) fn step_loss(
         .pop()
         .expect("at least one layer");
     let logits = model.student.classify(hidden.clone()); // [b, t, classes]
-    let logits = logits.narrow(2, 0, 1).reshape([b, frames]);
+    if classes > 1 {
+        let shape = [b, frames, classes];
+        let targets = Tensor::<3>::from_data(TensorData::new(batch.targets, shape), device);
+        return focal_loss(logits, targets, cfg.focal_alpha, cfg.focal_gamma);
+    }
+    let logits = logits.reshape([b, frames]);
     let targets = Tensor::<2>::from_data(TensorData::new(batch.targets, [b, frames]), device);
     let mut loss = if clips {
         let window = Tensor::<2>::from_data(TensorData::new(batch.window, [b, frames]), device);

@@ -42,6 +42,20 @@ pub fn train(
     device.seed(cfg.seed);
 
     let (train_set, val_set) = annotated_sets(cfg, student_cfg.sample_rate)?;
+    anyhow::ensure!(
+        cfg.classes.is_empty() || cfg.distill.is_none(),
+        "a distilled student learns its teacher's one pooled class, not labelled classes"
+    );
+    for label in &cfg.classes {
+        anyhow::ensure!(
+            train_set
+                .iter()
+                .any(|r| r.events.iter().any(|e| &e.label == label)),
+            "no training file has an annotation labelled `{label}`: a class needs examples \
+             (labels seen: {:?})",
+            labels_seen(&train_set)
+        );
+    }
     let noise = NoiseBank::load(&cfg.noise, student_cfg.sample_rate)?.at_snr(cfg.noise_snr_db);
     if !noise.is_empty() {
         eprintln!(
@@ -143,6 +157,7 @@ pub fn train(
             rate,
             hop,
             crop_frames,
+            &cfg.classes,
             cfg.seed,
         )),
     };
@@ -182,7 +197,7 @@ pub fn train(
                 / student_cfg.sample_rate as f64;
             let speed = audio_s / stretch.elapsed().as_secs_f64();
             let eval_model = model.student.valid();
-            let counts = validate(&eval_model, &val_set, &rules, &plain);
+            let counts = validate(&eval_model, &val_set, &rules, &cfg.classes, &plain);
             let agreement =
                 (!held_out.is_empty()).then(|| agreement(&eval_model, held_out, &plain));
             last_f1 = match agreement {
@@ -299,4 +314,15 @@ fn write_new_run(
         serde_json::to_string_pretty(&split)?,
     )?;
     Ok(())
+}
+
+/// The distinct labels of `recordings`' annotations, sorted.
+fn labels_seen(recordings: &[Recording]) -> Vec<String> {
+    let mut labels: Vec<String> = recordings
+        .iter()
+        .flat_map(|r| r.events.iter().map(|e| e.label.clone()))
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use hark::model::class_list;
 use hark::model::contract::Boundaries;
 use hark::stream::events::EventRules;
 
@@ -126,21 +127,8 @@ impl RuleFlags {
 
 /// Which of `classes` the class list at `path` keeps.
 fn kept_classes(path: &Path, classes: &[String]) -> Result<Vec<bool>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("--classes: cannot read the class list {}", path.display()))?;
-    let names: Vec<&str> = text
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or("").trim())
-        .filter(|name| !name.is_empty())
-        .collect();
-    if names.is_empty() {
-        bail!("--classes: {} names no class", path.display());
-    }
-    let unknown: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|name| !classes.iter().any(|c| c == name))
-        .collect();
+    let names = class_list::read(path).context("--classes")?;
+    let unknown: Vec<&String> = names.iter().filter(|n| !classes.contains(n)).collect();
     if !unknown.is_empty() {
         bail!(
             "--classes: {} names classes the model does not have: {unknown:?} (it has: \
@@ -148,10 +136,7 @@ fn kept_classes(path: &Path, classes: &[String]) -> Result<Vec<bool>> {
             path.display()
         );
     }
-    Ok(classes
-        .iter()
-        .map(|c| names.contains(&c.as_str()))
-        .collect())
+    Ok(classes.iter().map(|c| names.contains(c)).collect())
 }
 
 #[cfg(test)]
