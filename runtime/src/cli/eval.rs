@@ -127,6 +127,15 @@ fn print_tables(report: &Report, recordings: usize) {
         THRESHOLDS[0],
         THRESHOLDS[0]
     );
+    if let Some((f1, n)) = report.macro_f1() {
+        let at: Vec<String> = (THRESHOLDS.iter().zip(f1))
+            .map(|(t, f)| format!("{f:.3} at IoU > {t}"))
+            .collect();
+        println!(
+            "macro F1 over the {n} classes of the reference: {}",
+            at.join(", ")
+        );
+    }
     println!();
     print!("{}", segment_table(report));
     println!(
@@ -368,6 +377,13 @@ fn to_json(args: &EvalArgs, pairing: &Pairing, report: &Report) -> Value {
             pairing.unreferenced.iter().map(|r| r.source.as_str()).collect::<Vec<_>>(),
         "classes": classes,
         "all": score_json(&report.all),
+        "macro": report.macro_f1().map(|(f1, n)| {
+            let mut out = json!({ "classes": n });
+            for (threshold, f) in THRESHOLDS.iter().zip(f1) {
+                out[format!("iou_{threshold}_f1")] = json!(f);
+            }
+            out
+        }),
     })
 }
 

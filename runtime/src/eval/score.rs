@@ -247,6 +247,20 @@ impl Report {
         score
     }
 
+    /// The macro F1 at each of [`THRESHOLDS`]: the mean of the F1 of the classes the reference
+    /// holds events of (a call-type or species model's figure, which a rare class weighs as much
+    /// as a common one), with their number; `None` with fewer than two such classes.
+    pub fn macro_f1(&self) -> Option<([f64; THRESHOLDS.len()], usize)> {
+        let present: Vec<&Score> = (self.classes.values())
+            .filter(|s| s.counts[0].tp + s.counts[0].fn_ > 0)
+            .collect();
+        (present.len() >= 2).then(|| {
+            let n = present.len();
+            let mean = |i: usize| present.iter().map(|s| s.counts[i].f1()).sum::<f64>() / n as f64;
+            (std::array::from_fn(mean), n)
+        })
+    }
+
     /// The class names in reading order: numbers by value (syllable types `2` before `10`), then
     /// other names alphabetically.
     pub fn class_names(&self) -> Vec<&str> {
@@ -394,6 +408,15 @@ pub(crate) mod tests {
         assert!(agnostic.classes.is_empty());
         assert_eq!(agnostic.all.counts, [counts(2, 0, 1), counts(2, 0, 1)]);
         assert_eq!(agnostic.all.median_onset_error_ms(), Some(0.0));
+
+        // Macro F1: A's 0.5 (1 TP, 1 FP, 1 FN) and B's 0, each class weighing the same.
+        let (f1, n) = report.macro_f1().unwrap();
+        assert_eq!(n, 2);
+        assert!((f1[0] - 0.25).abs() < 1e-12, "{f1:?}");
+        assert_eq!(agnostic.macro_f1(), None);
+        let mut one = Report::new(false, 1.0);
+        one.add_recording(&[event("A", 0.0, 0.1)], &[event("C", 0.0, 0.1)]);
+        assert_eq!(one.macro_f1(), None, "C holds no reference event");
     }
 
     #[test]
