@@ -36,9 +36,10 @@ pub struct Detection {
     pub time_expansion: u32,
 }
 
-/// The pipeline after the source, for one stream: resample → engine → event detector. Audio
-/// goes in block by block; events come out as they close, each with the time (seconds into the
-/// stream) of the frame that decided it. `hark detect` and `hark listen` both run it.
+/// The pipeline after the source, for one stream: resample → engine → event detector (→ energy
+/// boundaries). Audio goes in block by block; events come out as they close, each with the time
+/// (seconds into the stream) of the frame that decided it. `hark detect` and `hark listen` both
+/// run it.
 pub struct Stream<E: Engine> {
     resampler: Resampler,
     engine: E,
