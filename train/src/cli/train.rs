@@ -173,11 +173,6 @@ pub fn run(
         a.data.is_some() || distill.is_some(),
         "give the annotated recordings with --data"
     );
-    anyhow::ensure!(
-        a.classes.is_none() || distill.is_none(),
-        "--classes learns classes from labelled tables; a distilled student learns its \
-         teacher's one pooled class (--class-name)"
-    );
     let pretrained = init
         .as_deref()
         .map(hark_train::teacher::pretrain::read_architecture)

@@ -44,7 +44,8 @@ pub fn train(
     let (train_set, val_set) = annotated_sets(cfg, student_cfg.sample_rate)?;
     anyhow::ensure!(
         cfg.classes.is_empty() || cfg.distill.is_none(),
-        "a distilled student learns its teacher's one pooled class, not labelled classes"
+        "--classes learns classes from labelled tables; a distilled student learns its \
+         teacher's one pooled class (--class-name)"
     );
     for label in &cfg.classes {
         anyhow::ensure!(
