@@ -34,6 +34,23 @@ fn json_lines(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// (class, onset, offset, peak) of each event line.
+fn events(lines: &[Value]) -> Vec<(String, f64, f64, f64)> {
+    let mut v: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["class"].as_str().unwrap().to_string(),
+                l["onset_s"].as_f64().unwrap(),
+                l["offset_s"].as_f64().unwrap(),
+                l["peak"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1));
+    v
+}
+
 fn summary(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(output(dir, ".summary.json")).unwrap()).unwrap()
 }
@@ -173,23 +190,6 @@ mod alsa {
             .expect("the hark binary runs")
     }
 
-    /// (class, onset, offset, peak) of each event line.
-    fn events(lines: &[Value]) -> Vec<(String, f64, f64, f64)> {
-        let mut v: Vec<_> = lines
-            .iter()
-            .map(|l| {
-                (
-                    l["class"].as_str().unwrap().to_string(),
-                    l["onset_s"].as_f64().unwrap(),
-                    l["offset_s"].as_f64().unwrap(),
-                    l["peak"].as_f64().unwrap(),
-                )
-            })
-            .collect();
-        v.sort_by(|a, b| a.1.total_cmp(&b.1));
-        v
-    }
-
     #[test]
     fn capture_through_alsa_gives_the_events_of_detect_and_drops_nothing() {
         let dir = tempfile::tempdir().unwrap();
@@ -327,4 +327,56 @@ mod alsa {
         assert!(list.status.success(), "{}", text(&list));
         assert!(text(&list).contains("(default)"), "{}", text(&list));
     }
+}
+
+#[test]
+fn an_ultrasonic_replay_is_heard_time_expanded_as_detect_hears_the_file() {
+    // 2 s at 384 kHz: 5 ms sweeps from 70 down to 35 kHz every 150 ms over faint noise, which
+    // both commands hear ten times slower (the default for 192 kHz and more).
+    const RATE: u32 = 384_000;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("bats.wav");
+    let mut state = 7u64;
+    let mut audio: Vec<f32> = (0..RATE as usize * 2)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.0035
+        })
+        .collect();
+    for call in 0..10 {
+        let first = ((0.3 + 0.15 * call as f64) * RATE as f64) as usize;
+        for i in 0..(0.005 * RATE as f64) as usize {
+            let t = i as f64 / RATE as f64;
+            let phase = std::f64::consts::TAU * (70_000.0 * t - 35_000.0 * t * t / 0.01);
+            let ramp = (std::f64::consts::PI * t / 0.005).sin();
+            audio[first + i] += (0.2 * ramp * phase.sin()) as f32;
+        }
+    }
+    hark::sinks::write_wav(&wav, &audio, RATE, hark::sinks::Encoding::Float32).unwrap();
+    let path = wav.to_str().unwrap();
+    let out_dir = dir.path().join("listen");
+    let listen = hark(&[
+        "listen",
+        "--replay",
+        path,
+        "--speed",
+        "20",
+        "--json",
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(listen.status.success(), "{}", text(&listen));
+    let detect = hark(&["detect", path, "--format", "jsonl", "--quiet"]);
+    assert!(detect.status.success(), "{}", text(&detect));
+    let expected = events(&json_lines(&String::from_utf8_lossy(&detect.stdout)));
+    assert!(expected.len() >= 8, "the sweeps are heard: {expected:?}");
+    assert!(
+        expected.iter().all(|e| e.1 >= 0.29 && e.2 <= 1.72),
+        "{expected:?}"
+    );
+    let heard = events(&json_lines(&String::from_utf8_lossy(&listen.stdout)));
+    assert_eq!(heard, expected);
 }

@@ -14,6 +14,7 @@ use hark::audio::capture::replay::Pace;
 use hark::audio::capture::ring::RingReader;
 use hark::audio::capture::{self, Input, Request, Running};
 use hark::audio::decode::ChannelChoice;
+use hark::audio::time_expansion::TimeExpansion;
 use hark::sinks::{
     ClipRecorder, Roll, read_event_log, write_atomic, write_atomic_with, write_raven_table,
 };
@@ -88,6 +89,10 @@ pub struct ListenArgs {
     /// No status line.
     #[arg(long, short)]
     quiet: bool,
+    /// Hear the capture K times slower than recorded, like a bat detector's time-expansion
+    /// output; events keep the capture's time. `auto`: 10 at 192 kHz or more, else 1.
+    #[arg(long, value_name = "K", default_value = "auto")]
+    time_expansion: TimeExpansion,
     /// Testing aid: the worker sleeps this long before each block, to starve it.
     #[arg(long, value_name = "MS", hide = true, default_value_t = 0)]
     starve_ms: u64,
@@ -160,7 +165,8 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
 
     // The first start fails loudly (a wrong --device, no sound card); later ones are retried.
     let mut running = capture::start(&input, channel, args.buffer, args.duration)?;
-    let band_hz = spec.band_hz(running.format.sample_rate, 1);
+    let capture_rate = running.format.sample_rate;
+    let band_hz = spec.band_hz(capture_rate, args.time_expansion.factor(capture_rate));
     let mut report = Report::open(&args.out, spec.classes(), band_hz, args.json, args.quiet)?;
     report.note(!args.quiet, &format!("model: {name}"))?;
     let mut totals = Totals::default();
@@ -214,6 +220,7 @@ pub fn listen(args: &ListenArgs) -> Result<()> {
             &spec,
             rules.clone(),
             f.sample_rate,
+            args.time_expansion,
             base_s,
             clips.as_mut(),
             Duration::from_millis(args.starve_ms),

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use hark::audio::capture::ring::{Piece, RingReader};
+use hark::audio::time_expansion::TimeExpansion;
 use hark::sinks::ClipRecorder;
 use hark::stream::engine::{Engine, EngineSpec};
 use hark::stream::events::{Event, EventRules};
-use hark::stream::pipeline::Stream;
+use hark::stream::pipeline::{Stream, in_recording_time};
 
 use super::report::Report;
 
@@ -23,6 +24,8 @@ pub struct Worker<'a> {
     rules: EventRules,
     classes: Vec<String>,
     rate: u32,
+    /// The rate the engine takes the capture to have (`rate`, unless time-expanded).
+    heard_rate: u32,
     /// Seconds since listening started at which this capture's position 0 lies.
     base_s: f64,
     stream: Option<Stream<Box<dyn Engine>>>,
@@ -53,6 +56,7 @@ impl<'a> Worker<'a> {
         spec: &'a EngineSpec,
         rules: EventRules,
         rate: u32,
+        expansion: TimeExpansion,
         base_s: f64,
         clips: Option<&'a mut ClipRecorder>,
         starve: Duration,
@@ -66,6 +70,7 @@ impl<'a> Worker<'a> {
             classes: spec.classes(),
             rules,
             rate,
+            heard_rate: expansion.heard_rate(rate),
             base_s,
             stream: None,
             segment_start: 0,
@@ -86,7 +91,7 @@ impl<'a> Worker<'a> {
         let engine = self.spec.start()?;
         self.stream = Some(Stream::new(
             engine,
-            self.rate,
+            self.heard_rate,
             self.spec.sample_rate(),
             self.classes.len(),
             self.rules.clone(),
@@ -175,6 +180,9 @@ impl<'a> Worker<'a> {
     fn report_closed(&mut self, now_ns: u64, timed: bool, report: &mut Report) -> Result<()> {
         let offset_s = self.base_s + self.segment_start as f64 / self.rate as f64;
         for (mut e, decided_at_s) in std::mem::take(&mut self.closed) {
+            // The times the stream heard, time-expanded or not, in the capture's own.
+            let scale = in_recording_time(std::slice::from_mut(&mut e), self.heard_rate, self.rate);
+            let decided_at_s = decided_at_s * scale;
             // The last sample of the frame that decided the event, and when it arrived.
             let decided = self.segment_start
                 + ((decided_at_s * self.rate as f64).round() as u64).saturating_sub(1);
